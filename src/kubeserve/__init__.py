@@ -1,0 +1,1 @@
+"""KubeServe: a Heroku for machine learning."""

@@ -1,0 +1,1 @@
+"""The `kubeserve` command line."""

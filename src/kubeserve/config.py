@@ -1,0 +1,114 @@
+"""Control-plane settings, read from `KUBESERVE_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class Settings(BaseSettings):
+    """Every knob of the control plane; one line of doc per field."""
+
+    model_config = SettingsConfigDict(env_prefix="KUBESERVE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    """`production` refuses unsafe values (generated secret key, SQLite)."""
+    host: str = "127.0.0.1"
+    """Address `kubeserve server` binds to."""
+    port: int = 8000
+    """Port `kubeserve server` listens on."""
+    public_url: str | None = None
+    """Base URL users reach the control plane at; default http://{host}:{port}."""
+    data_dir: Path = Path(".kubeserve")
+    """Where the embedded defaults live: SQLite file, local artifacts, secret key, replica logs."""
+    database_url: str | None = None
+    """SQLAlchemy URL; default SQLite under data_dir. postgres:// URLs get the asyncpg driver."""
+    storage: Literal["local", "s3"] = "local"
+    """Artifact store backend."""
+    s3_endpoint: str = "127.0.0.1:9000"
+    """host:port of the S3-compatible server (MinIO, AWS: s3.amazonaws.com)."""
+    s3_access_key: str = ""
+    """S3 access key."""
+    s3_secret_key: SecretStr = SecretStr("")
+    """S3 secret key."""
+    s3_bucket: str = "models"
+    """Bucket holding every artifact; created when missing."""
+    s3_secure: bool = True
+    """Use HTTPS to reach the S3 endpoint."""
+    s3_region: str = "us-east-1"
+    """S3 region."""
+    secret_key: SecretStr | None = None
+    """JWT signing key; when unset, generated once and kept in data_dir with mode 0600."""
+    access_token_minutes: int = Field(default=60, gt=0)
+    """Lifetime of an access token."""
+    max_model_size_mb: int = Field(default=500, gt=0)
+    """Largest model file accepted by an upload."""
+    max_requirements_size_kb: int = Field(default=1024, gt=0)
+    """Largest requirements.txt accepted by an upload."""
+    login_max_failures: int = Field(default=5, gt=0)
+    """Failed logins for one email before it is locked out for a while (429)."""
+    login_lockout_seconds: int = Field(default=300, gt=0)
+    """How long a locked-out email answers 429."""
+    build_timeout_seconds: int = Field(default=300, gt=0)
+    """Longest a build (install requirements, load, check) may run."""
+    build_memory_mb: int = Field(default=2048, gt=0)
+    """Address-space limit of a build child process."""
+    pip_index_url: str | None = None
+    """Package index for builds and replicas (pip's PIP_INDEX_URL); default pip's own."""
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("KUBESERVE_SECRET_KEY (32+ chars) is required in production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with an async driver."""
+        url = self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve()}/kubeserve.db"
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix) :]
+        if url.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+        return url
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def max_model_bytes(self) -> int:
+        return self.max_model_size_mb * 1024 * 1024
+
+    @property
+    def max_requirements_bytes(self) -> int:
+        return self.max_requirements_size_kb * 1024
+
+    @cached_property
+    def jwt_key(self) -> str:
+        """The signing key: configured, or generated once into data_dir (mode 0600)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / SECRET_KEY_FILE
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
