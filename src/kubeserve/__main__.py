@@ -1,0 +1,3 @@
+from kubeserve.cli.main import app
+
+app(prog_name="kubeserve")

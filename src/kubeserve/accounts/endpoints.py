@@ -1,0 +1,68 @@
+"""/auth and /me."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request, status
+from pydantic import ValidationError
+
+from kubeserve.accounts import service
+from kubeserve.accounts.dependencies import CurrentUser, SettingsDep
+from kubeserve.accounts.schemas import Credentials, Token, UserCreate, UserRead
+from kubeserve.db import SessionDep
+from kubeserve.errors import Unprocessable, UnsupportedMediaType
+
+router = APIRouter(tags=["accounts"])
+
+LOGIN_BODY = {
+    "requestBody": {
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                    "required": ["username", "password"],
+                }
+            },
+            "application/json": {"schema": Credentials.model_json_schema()},
+        },
+        "required": True,
+    }
+}
+
+
+@router.post("/auth/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+async def register(data: UserCreate, session: SessionDep) -> Any:
+    """Create an account."""
+    return await service.register(session, data)
+
+
+@router.post("/auth/login", response_model=Token, openapi_extra=LOGIN_BODY)
+async def login(request: Request, session: SessionDep, settings: SettingsDep) -> Token:
+    """Exchange email and password for a bearer token (OAuth2 form with username=email, or JSON)."""
+    credentials = await _read_credentials(request)
+    throttle = request.app.state.login_throttle
+    return await service.login(session, settings, throttle, credentials.email, credentials.password)
+
+
+@router.get("/me", response_model=UserRead)
+async def me(user: CurrentUser) -> Any:
+    """The logged-in user."""
+    return user
+
+
+async def _read_credentials(request: Request) -> Credentials:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    try:
+        if content_type == "application/json":
+            return Credentials.model_validate(orjson.loads(await request.body()))
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.form()
+            return Credentials(email=str(form.get("username", "")), password=str(form.get("password", "")))
+    except orjson.JSONDecodeError as exc:
+        raise Unprocessable("malformed JSON body") from exc
+    except ValidationError as exc:
+        raise Unprocessable(exc.errors(include_url=False, include_context=False)) from exc
+    raise UnsupportedMediaType("send a form (username, password) or JSON {email, password}")

@@ -1,0 +1,79 @@
+"""create_app(): the control plane. The lifespan builds engine, store and builder once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from kubeserve import migrations
+from kubeserve.accounts.endpoints import router as accounts_router
+from kubeserve.accounts.throttle import LoginThrottle
+from kubeserve.config import Settings
+from kubeserve.db import create_engine, create_sessionmaker
+from kubeserve.errors import KubeServeError
+from kubeserve.registry.build import Builder
+from kubeserve.registry.endpoints import router as registry_router
+from kubeserve.storage import build_store
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings.sqlalchemy_url)
+        await migrations.upgrade(engine)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.store = build_store(settings)
+        app.state.login_throttle = LoginThrottle(
+            settings.login_max_failures, settings.login_lockout_seconds
+        )
+        app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker)
+        await app.state.builder.resume()
+        log.info("KubeServe control plane ready at %s", settings.base_url)
+        try:
+            yield
+        finally:
+            await app.state.builder.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="KubeServe",
+        version="0.1.0",
+        description="Upload a scikit-learn model, get a secure, scalable prediction endpoint.",
+        lifespan=lifespan,
+    )
+    app.include_router(accounts_router, prefix=API_PREFIX)
+    app.include_router(registry_router, prefix=API_PREFIX)
+    _install_error_handlers(app)
+
+    @app.get(f"{API_PREFIX}/health", tags=["meta"])
+    async def health() -> dict[str, str]:
+        """Liveness of the control plane."""
+        return {"status": "ok"}
+
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(KubeServeError)
+    async def _kubeserve_error(_: Request, exc: KubeServeError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, 422)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kubeserve.orm.base import Base, Timestamps
+
+
+class VersionStatus(enum.StrEnum):
+    PENDING = "Pending"  # created, no artifact uploaded yet
+    BUILDING = "Building"
+    READY = "Ready"
+    FAILED = "Failed"
+
+
+class ModelVersion(Base, Timestamps):
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        UniqueConstraint("model_id", "version_tag", name="uq_model_versions_model_id_version_tag"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
+    version_tag: Mapped[str] = mapped_column(String(63))
+    status: Mapped[str] = mapped_column(String(16), default=VersionStatus.PENDING)
+    s3_path: Mapped[str | None] = mapped_column(String(1024))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    signature: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,144 @@
+"""The build step: vet an uploaded version in a sandboxed child, then mark it Ready or Failed.
+
+The child (`python -m kubeserve.inference.inspect`) installs what requirements.txt adds,
+unpickles the model and records its signature. The control plane only reads its JSON answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kubeserve.config import Settings
+from kubeserve.orm import ModelVersion, VersionStatus
+from kubeserve.runtime import process
+from kubeserve.storage.base import ArtifactStore, StorageError
+
+log = logging.getLogger(__name__)
+
+
+class Builder:
+    """Runs builds as background tasks; `resume()` re-queues builds a restart interrupted."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: ArtifactStore,
+        sessionmaker: async_sessionmaker[AsyncSession],
+    ) -> None:
+        self.settings, self.store, self.sessionmaker = settings, store, sessionmaker
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._semaphore = asyncio.Semaphore(2)
+
+    async def submit(self, version_id: int) -> None:
+        task = asyncio.create_task(self._build(version_id), name=f"build-{version_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def resume(self) -> None:
+        from kubeserve.registry.repository import VersionRepository
+
+        async with self.sessionmaker() as session:
+            pending = await VersionRepository(session).list_by_status(VersionStatus.BUILDING)
+        for version in pending:
+            await self.submit(version.id)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def packages_dir(self, version_id: int) -> Path:
+        """Where the build installs what the version's requirements add (replicas reuse it)."""
+        return (self.settings.data_dir / "packages" / str(version_id)).resolve()
+
+    async def _build(self, version_id: int) -> None:
+        async with self._semaphore:
+            try:
+                result = await self._run(version_id)
+            except StorageError as exc:
+                result = {"ok": False, "error": f"could not fetch the artifact: {exc.detail}"}
+            except Exception as exc:  # a build must always end in Ready or Failed
+                log.exception("build of version %s crashed", version_id)
+                result = {"ok": False, "error": f"internal build error: {exc}"}
+            await self._record(version_id, result)
+
+    async def _run(self, version_id: int) -> dict[str, Any]:
+        async with self.sessionmaker() as session:
+            version = await session.get(ModelVersion, version_id)
+            if version is None or version.s3_path is None:
+                return {"ok": False, "error": "version has no artifact"}
+            key = version.s3_path
+        workdir = (self.settings.data_dir / "builds" / str(version_id)).resolve()
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        try:
+            model_path = workdir / Path(key).name
+            requirements = workdir / "requirements.txt"
+            await self.store.fetch_to(key, model_path)
+            await self.store.fetch_to(key.rsplit("/", 1)[0] + "/requirements.txt", requirements)
+            return await self._inspect(version_id, model_path, requirements, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    async def _inspect(
+        self, version_id: int, model: Path, requirements: Path, workdir: Path
+    ) -> dict[str, Any]:
+        timeout = self.settings.build_timeout_seconds
+        extra = {"PIP_INDEX_URL": self.settings.pip_index_url} if self.settings.pip_index_url else {}
+        proc = await asyncio.create_subprocess_exec(
+            process.python(), "-m", "kubeserve.inference.inspect",
+            "--model", str(model), "--requirements", str(requirements),
+            "--packages-dir", str(self.packages_dir(version_id)),
+            cwd=workdir,
+            env=process.scrubbed_env(str(workdir), extra),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=process.limits(self.settings.build_memory_mb),
+        )
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        except TimeoutError:
+            await process.stop(proc, grace=2)
+            return {"ok": False, "error": f"build timed out after {timeout} s"}
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                await process.stop(proc, grace=2)
+        return _parse_answer(out, err, proc.returncode)
+
+    async def _record(self, version_id: int, result: dict[str, Any]) -> None:
+        async with self.sessionmaker() as session:
+            version = await session.get(ModelVersion, version_id)
+            if version is None:  # deleted while building
+                return
+            if result.get("ok"):
+                version.status, version.signature, version.error = (
+                    VersionStatus.READY, result.get("signature"), None)
+            else:
+                version.status, version.error = VersionStatus.FAILED, str(result.get("error"))
+            await session.commit()
+        log.info("version %s: %s", version_id, version.status)
+
+
+def _parse_answer(out: bytes, err: bytes, returncode: int | None) -> dict[str, Any]:
+    """The child's last stdout line is its JSON answer; anything else is a crash."""
+    lines = out.decode(errors="replace").strip().splitlines()
+    if lines:
+        with contextlib.suppress(orjson.JSONDecodeError):
+            answer = orjson.loads(lines[-1])
+            if isinstance(answer, dict) and "ok" in answer:
+                return answer
+    if returncode is not None and returncode < 0:
+        return {"ok": False, "error": f"build killed by signal {-returncode} (memory limit?)"}
+    tail = "\n".join(err.decode(errors="replace").strip().splitlines()[-5:])
+    if "MemoryError" in tail:
+        return {"ok": False, "error": "build ran out of memory (limit reached while loading)"}
+    return {"ok": False, "error": f"build crashed (exit {returncode}): {tail or 'no output'}"}

@@ -1,0 +1,8 @@
+"""Shared fixtures live in tests/fixtures; they are registered here as plugins."""
+
+pytest_plugins = [
+    "tests.fixtures.s3",
+    "tests.fixtures.postgres",
+    "tests.fixtures.database",
+    "tests.fixtures.app",
+]
