@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.database",
     "tests.fixtures.app",
+    "tests.fixtures.models",
 ]

@@ -1,0 +1,40 @@
+# KubeServe: `make run` starts the product with embedded defaults; `make test` runs everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV := .venv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test bench lint dashboard uv clean
+
+uv:  # uv installs the locked dependencies in seconds; pip brings it when missing
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+
+$(VENV)/.installed-run: pyproject.toml uv.lock | uv
+	$(UV) sync --frozen --python 3.11
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml uv.lock | uv
+	$(UV) sync --frozen --python 3.11 --extra test
+	@touch $@ $(VENV)/.installed-run
+
+dashboard:
+	@if [ -d frontend ] && command -v npm >/dev/null 2>&1; then \
+		cd frontend && npm ci --no-audit --no-fund && NEXT_TELEMETRY_DISABLED=1 npm run build; \
+	else echo "npm not found: skipping the dashboard build (the API works without it)"; fi
+
+run: $(VENV)/.installed-run dashboard
+	$(VENV)/bin/kubeserve server
+
+test: $(VENV)/.installed-test
+	$(VENV)/bin/pytest
+
+bench: $(VENV)/.installed-test
+	$(VENV)/bin/python bench/run.py
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy src
+
+clean:
+	rm -rf $(VENV) .kubeserve .pytest_cache
