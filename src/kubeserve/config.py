@@ -63,6 +63,22 @@ class Settings(BaseSettings):
     """Address-space limit of a build child process."""
     pip_index_url: str | None = None
     """Package index for builds and replicas (pip's PIP_INDEX_URL); default pip's own."""
+    runtime: Literal["local", "kubernetes"] = "local"
+    """Where replicas run: child processes on this machine, or pods on Kubernetes."""
+    replica_memory_mb: int = Field(default=1024, gt=0)
+    """Memory limit of one replica (address space for local processes, limits for pods)."""
+    replica_start_timeout_seconds: float = Field(default=60, gt=0)
+    """A replica not ready after this long counts as a failed start."""
+    replica_max_restarts: int = Field(default=5, ge=0)
+    """Consecutive crashes after which a deployment is Failed instead of restarted again."""
+    warm_pool_size: int = Field(default=1, ge=0)
+    """Pre-started interpreters with the inference stack imported, handed to new replicas."""
+    autoscale_interval_seconds: float = Field(default=1.0, gt=0)
+    """How often the local autoscaler samples requests in flight."""
+    scale_down_stabilization_seconds: float = Field(default=30, ge=0)
+    """Scale down only to the highest recommendation seen over this window (no flapping)."""
+    gateway_timeout_seconds: float = Field(default=30, gt=0)
+    """Longest the gateway waits for a replica's answer."""
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -1,0 +1,101 @@
+"""The runtime contract a served model fulfils, and its scikit-learn implementation.
+
+Imported only after requirements are installed: numpy and the model's libraries must come
+from the private packages directory when it provides them.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+
+
+class ModelLoadError(RuntimeError):
+    """The artifact could not be turned into a servable model; the message says why."""
+
+
+class ModelRuntime(Protocol):
+    """What the data plane needs from a loaded model (MLServer's MLModel, trimmed)."""
+
+    n_features: int | None
+    feature_names: list[str] | None
+    methods: tuple[str, ...]
+    allow_nan: bool
+
+    def predict(self, x: Any, method: str = "predict") -> np.ndarray: ...
+
+    def sample_input(self) -> Any: ...
+
+
+class SklearnModel:
+    """Any object with a scikit-learn style `predict` (estimators, pipelines, search CVs)."""
+
+    def __init__(self, estimator: Any) -> None:
+        if not callable(getattr(estimator, "predict", None)):
+            raise ModelLoadError(f"object has no predict (it is a {type(estimator).__name__})")
+        self.estimator = estimator
+        self.methods = tuple(m for m in METHODS if callable(getattr(estimator, m, None)))
+        n = getattr(estimator, "n_features_in_", None)
+        self.n_features: int | None = int(n) if isinstance(n, int | np.integer) else None
+        names = getattr(estimator, "feature_names_in_", None)
+        self.feature_names = [str(x) for x in names] if names is not None else None
+        self.allow_nan = _allows_nan(estimator)
+        self.predict_seconds = 0.0
+
+    @classmethod
+    def load(cls, path: Path) -> SklearnModel:
+        """Unpickle `path` (joblib or plain pickle). Runs the file's code: only in a child."""
+        import joblib
+
+        try:
+            obj = joblib.load(path)
+        except ModuleNotFoundError as exc:
+            raise ModelLoadError(f"the model needs the module '{exc.name}', which is not "
+                                 "installed: add its package to requirements.txt") from exc
+        except Exception as exc:
+            raise ModelLoadError(f"could not load the model: {type(exc).__name__}: {exc}") from exc
+        # Rows sent as plain lists to a model fit on a DataFrame are expected here.
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        return cls(obj)
+
+    def predict(self, x: Any, method: str = "predict") -> np.ndarray:
+        return np.asarray(getattr(self.estimator, method)(x))
+
+    def sample_input(self) -> Any:
+        """One all-zero row, shaped like what the model was fit on."""
+        row = np.zeros((1, self.n_features or 1))
+        if self.feature_names is not None:
+            import pandas as pd
+
+            return pd.DataFrame(row, columns=self.feature_names)
+        return row
+
+    def warm_up(self) -> np.ndarray | None:
+        """Predict once on the sample so first requests do not pay one-off costs; timed."""
+        sample = self.sample_input()
+        try:
+            self.predict(sample)
+            start = time.perf_counter()
+            out = self.predict(sample)
+        except Exception:  # a model may reject zeros (e.g. string columns); not fatal
+            return None
+        self.predict_seconds = time.perf_counter() - start
+        return out
+
+
+def _allows_nan(estimator: Any) -> bool:
+    """scikit-learn's `allow_nan` tag; unknown means let the model decide."""
+    try:
+        return bool(estimator.__sklearn_tags__().input_tags.allow_nan)
+    except Exception:
+        pass
+    try:
+        return bool(estimator._get_tags().get("allow_nan", True))
+    except Exception:
+        return True
