@@ -11,13 +11,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from kubeserve import migrations
+from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.accounts.endpoints import router as accounts_router
 from kubeserve.accounts.throttle import LoginThrottle
 from kubeserve.config import Settings
 from kubeserve.db import create_engine, create_sessionmaker
+from kubeserve.deployments.endpoints import gateway_router
+from kubeserve.deployments.endpoints import router as deployments_router
+from kubeserve.deployments.gateway import Gateway
+from kubeserve.deployments.reconciler import Reconciler
 from kubeserve.errors import KubeServeError
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
+from kubeserve.runtime.base import Runtime
 from kubeserve.storage import build_store
 
 log = logging.getLogger(__name__)
@@ -40,11 +46,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.login_max_failures, settings.login_lockout_seconds
         )
         app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker)
+        app.state.api_key_cache = ApiKeyCache()
+        runtime = _build_runtime(settings)
+        app.state.reconciler = Reconciler(settings, runtime, app.state.store, app.state.sessionmaker)
+        app.state.gateway = Gateway(settings, runtime, app.state.sessionmaker, app.state.api_key_cache)
         await app.state.builder.resume()
+        await app.state.reconciler.start()
         log.info("KubeServe control plane ready at %s", settings.base_url)
         try:
             yield
         finally:
+            await app.state.gateway.close()
+            await app.state.reconciler.close()
             await app.state.builder.close()
             await engine.dispose()
 
@@ -56,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(accounts_router, prefix=API_PREFIX)
     app.include_router(registry_router, prefix=API_PREFIX)
+    app.include_router(deployments_router, prefix=API_PREFIX)
+    app.include_router(gateway_router, prefix=API_PREFIX)
     _install_error_handlers(app)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
@@ -64,6 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _build_runtime(settings: Settings) -> Runtime:
+    from kubeserve.runtime.local import LocalRuntime
+
+    return LocalRuntime(settings)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

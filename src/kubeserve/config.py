@@ -63,8 +63,8 @@ class Settings(BaseSettings):
     """Address-space limit of a build child process."""
     pip_index_url: str | None = None
     """Package index for builds and replicas (pip's PIP_INDEX_URL); default pip's own."""
-    runtime: Literal["local", "kubernetes"] = "local"
-    """Where replicas run: child processes on this machine, or pods on Kubernetes."""
+    runtime: Literal["local"] = "local"
+    """Where replicas run: child processes on this machine (Kubernetes: a later release)."""
     replica_memory_mb: int = Field(default=1024, gt=0)
     """Memory limit of one replica (address space for local processes, limits for pods)."""
     replica_start_timeout_seconds: float = Field(default=60, gt=0)

@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from kubeserve import migrations
 from kubeserve.db import create_engine
 
-TABLES = {"users", "models", "model_versions", "deployments"}
+TABLES = {"users", "models", "model_versions", "deployments", "releases", "api_keys"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

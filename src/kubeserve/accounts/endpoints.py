@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import ValidationError
 
-from kubeserve.accounts import service
+from kubeserve.accounts import api_keys, service
+from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.accounts.dependencies import CurrentUser, SettingsDep
-from kubeserve.accounts.schemas import Credentials, Token, UserCreate, UserRead
+from kubeserve.accounts.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    Credentials,
+    Token,
+    UserCreate,
+    UserRead,
+)
 from kubeserve.db import SessionDep
 from kubeserve.errors import Unprocessable, UnsupportedMediaType
 
@@ -66,3 +75,31 @@ async def _read_credentials(request: Request) -> Credentials:
     except ValidationError as exc:
         raise Unprocessable(exc.errors(include_url=False, include_context=False)) from exc
     raise UnsupportedMediaType("send a form (username, password) or JSON {email, password}")
+
+
+def get_api_key_cache(request: Request) -> ApiKeyCache:
+    cache: ApiKeyCache = request.app.state.api_key_cache
+    return cache
+
+
+@router.post("/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED,
+             tags=["api keys"])
+async def create_api_key(data: ApiKeyCreate, session: SessionDep, user: CurrentUser) -> Any:
+    """Create an API key for predictions. The key is in this response only: keep it."""
+    return await api_keys.create(session, user, data)
+
+
+@router.get("/api-keys", response_model=list[ApiKeyRead], tags=["api keys"])
+async def list_api_keys(session: SessionDep, user: CurrentUser) -> Any:
+    """Your API keys, by name and prefix (never the key)."""
+    return await api_keys.list_keys(session, user)
+
+
+@router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["api keys"])
+async def revoke_api_key(
+    key_id: int, session: SessionDep, user: CurrentUser,
+    cache: Annotated[ApiKeyCache, Depends(get_api_key_cache)],
+) -> Response:
+    """Revoke an API key; it stops working at once."""
+    await api_keys.revoke(session, cache, user, key_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func
 
-from kubeserve.orm import User
+from kubeserve.orm import ApiKey, User
 from kubeserve.repository import Repository
 
 
@@ -11,3 +13,18 @@ class UserRepository(Repository[User]):
 
     async def get_by_email(self, email: str) -> User | None:
         return await self.one_or_none(self.select().where(func.lower(User.email) == email.lower()))
+
+
+class ApiKeyRepository(Repository[ApiKey]):
+    model = ApiKey
+
+    async def list_owned(self, user_id: int) -> Sequence[ApiKey]:
+        return await self.list(self.select().where(ApiKey.user_id == user_id).order_by(ApiKey.id))
+
+    async def get_owned(self, key_id: int, user_id: int) -> ApiKey | None:
+        return await self.one_or_none(
+            self.select().where(ApiKey.id == key_id, ApiKey.user_id == user_id)
+        )
+
+    async def get_by_hash(self, key_hash: str) -> ApiKey | None:
+        return await self.one_or_none(self.select().where(ApiKey.key_hash == key_hash))

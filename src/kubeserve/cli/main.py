@@ -1,15 +1,29 @@
-"""`kubeserve` entry point: one Typer app, one module per command group."""
+"""`kubeserve` entry point: one Typer app, one module per command group.
+
+Every command but `server` and `serve-model` talks to the control plane over HTTP through
+`kubeserve.Client`; `FriendlyGroup` turns their expected failures into one line and exit 1.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
-app = typer.Typer(help="KubeServe: from a model file to a live prediction URL.", no_args_is_help=True)
+from kubeserve.cli import auth, deployments, keys, logs, models, predict, push
+from kubeserve.cli.errors import FriendlyGroup
+
+app = typer.Typer(
+    help="KubeServe: from a model file to a live prediction URL.",
+    no_args_is_help=True,
+    cls=FriendlyGroup,
+    pretty_exceptions_show_locals=False,  # locals may hold tokens and passwords
+)
 
 
 @app.command()
 def server(
-    host: str | None = typer.Option(None, help="Bind address (default KUBESERVE_HOST or 127.0.0.1)."),
+    host: str | None = typer.Option(None, help="Bind address (default KUBESERVE_HOST, 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default KUBESERVE_PORT or 8000)."),
 ) -> None:
     """Start the control plane (API, dashboard, gateway)."""
@@ -18,7 +32,7 @@ def server(
     from kubeserve.app import create_app
     from kubeserve.config import Settings
 
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    overrides: dict[str, Any] = {k: v for k, v in {"host": host, "port": port}.items() if v}
     settings = Settings(**overrides)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
@@ -29,4 +43,12 @@ def _register_model_server() -> None:
     app.command("serve-model")(serve_model)
 
 
+def _register_client_commands() -> None:
+    for module in (auth, push, models, deployments, predict, logs):
+        for command in module.COMMANDS:
+            app.command()(command)
+    app.add_typer(keys.app, name="keys")
+
+
 _register_model_server()
+_register_client_commands()

@@ -30,7 +30,7 @@ class ModelRuntime(Protocol):
 
     def predict(self, x: Any, method: str = "predict") -> np.ndarray: ...
 
-    def sample_input(self) -> Any: ...
+    def sample_input(self, rows: int = 1, seed: int | None = None) -> Any: ...
 
 
 class SklearnModel:
@@ -38,7 +38,8 @@ class SklearnModel:
 
     def __init__(self, estimator: Any) -> None:
         if not callable(getattr(estimator, "predict", None)):
-            raise ModelLoadError(f"object has no predict (it is a {type(estimator).__name__})")
+            raise ModelLoadError(
+                f"object has no predict (the file holds a {type(estimator).__name__!r} object)")
         self.estimator = estimator
         self.methods = tuple(m for m in METHODS if callable(getattr(estimator, m, None)))
         n = getattr(estimator, "n_features_in_", None)
@@ -67,14 +68,15 @@ class SklearnModel:
     def predict(self, x: Any, method: str = "predict") -> np.ndarray:
         return np.asarray(getattr(self.estimator, method)(x))
 
-    def sample_input(self) -> Any:
-        """One all-zero row, shaped like what the model was fit on."""
-        row = np.zeros((1, self.n_features or 1))
+    def sample_input(self, rows: int = 1, seed: int | None = None) -> Any:
+        """All-zero rows (or seeded random ones), shaped like what the model was fit on."""
+        shape = (rows, self.n_features or 1)
+        data = np.zeros(shape) if seed is None else np.random.default_rng(seed).normal(0, 3, shape)
         if self.feature_names is not None:
             import pandas as pd
 
-            return pd.DataFrame(row, columns=self.feature_names)
-        return row
+            return pd.DataFrame(data, columns=self.feature_names)
+        return data
 
     def warm_up(self) -> np.ndarray | None:
         """Predict once on the sample so first requests do not pay one-off costs; timed."""

@@ -82,31 +82,34 @@ def _open(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def scan_file(path: Path | str) -> PickleScan:
-    """Scan a pickle or joblib file; raises NotAPickle for anything else."""
+def scan_file(path: Path | str, until_version: bool = False) -> PickleScan:
+    """Scan a pickle or joblib file; raises NotAPickle for anything else.
+
+    `until_version` stops at the first recorded scikit-learn version (globals incomplete).
+    """
     path = Path(path)
     try:
         with _open(path) as stream:
-            return scan_stream(stream)
+            return scan_stream(stream, until_version)
     except (OSError, EOFError, lzma.LZMAError) as exc:
         raise NotAPickle(f"file is not a joblib/pickle ({exc})") from exc
 
 
-def scan_stream(stream: IO[bytes]) -> PickleScan:
+def scan_stream(stream: IO[bytes], until_version: bool = False) -> PickleScan:
     """Scan one pickle stream up to its STOP opcode."""
     result = PickleScan()
-    _run(stream, result)
+    _run(stream, result, until_version)
     return result
 
 
-def _run(stream: IO[bytes], result: PickleScan) -> None:
+def _run(stream: IO[bytes], result: PickleScan, until_version: bool = False) -> None:
     vm = Machine()
     try:
         for op, arg, _pos in pickletools.genops(stream):
             built = vm.step(op.name, arg)
             if isinstance(built, Obj) and _is_array_wrapper(built):
                 _skip_array(stream, built.state, result)
-            if op.name == "STOP":
+            if op.name == "STOP" or (until_version and vm.sklearn_version):
                 break
     except KeyError as exc:
         raise NotAPickle(f"file is not a joblib/pickle (unknown memo reference {exc})") from exc

@@ -126,8 +126,8 @@ class Machine:
         elif name in ("LIST", "FROZENSET"):
             s.append(self.pop_mark())
         elif name == "DICT":
-            items, new = self.pop_mark(), {}
-            self._setitems(new, items)
+            new: dict[Any, Any] = {}
+            self._setitems(new, self.pop_mark())
             s.append(new)
         elif name == "APPEND":
             s.pop()

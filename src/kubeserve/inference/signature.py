@@ -52,8 +52,11 @@ def describe(model: SklearnModel) -> dict[str, Any]:
     """The signature the build step records on a version."""
     est = model.estimator
     sample = model.sample_input()
+    output: dict[str, Any] | None = None
     try:
-        sample_output: Any = jsonable(model.predict(sample))
+        predicted = model.predict(sample)
+        sample_output: Any = jsonable(predicted)
+        output = {"shape": [-1, *predicted.shape[1:]], "dtype": str(predicted.dtype)}
     except Exception as exc:
         sample_output = f"prediction on an all-zero row failed: {exc}"
     classes = getattr(est, "classes_", None)
@@ -63,6 +66,7 @@ def describe(model: SklearnModel) -> dict[str, Any]:
         "feature_names": model.feature_names,
         "classes": jsonable(classes) if classes is not None else None,
         "methods": list(model.methods),
+        "output": output,
         "outputs": outputs(model),
         "sample_input": jsonable(np.asarray(sample)),
         "sample_output": sample_output,

@@ -88,8 +88,8 @@ def encode_infer(name: str, version: str | None, req_id: str,
     outputs = [{"name": method, "shape": list(arr.shape), "datatype": v2_datatype(arr.dtype),
                 "data": arr.ravel() if arr.dtype.kind in "fiub" else arr.ravel().tolist()}
                for method, arr in results]
-    doc = {"model_name": name, "model_version": version, "id": req_id, "parameters": {},
-           "outputs": outputs}
+    doc: dict[str, Any] = {"model_name": name, "model_version": version, "id": req_id,
+                           "parameters": {}, "outputs": outputs}
     return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
 
 

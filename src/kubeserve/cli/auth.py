@@ -1,0 +1,73 @@
+"""`register`, `login`, `logout`, `whoami`, `token`: who the CLI acts as."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from kubeserve.cli.common import DEFAULT_URL, JsonOption, UrlOption, connect, print_json, say
+from kubeserve.cli.config import Login, forget_login, load_login, save_login
+from kubeserve.cli.errors import CliError
+from kubeserve.client import Client
+
+Email = Annotated[str, typer.Option(prompt=True, envvar="KUBESERVE_EMAIL", help="Your email.")]
+PASSWORD_HELP = "Asked for when missing (never echoed)."
+Password = Annotated[str, typer.Option(
+    prompt=True, hide_input=True, envvar="KUBESERVE_PASSWORD", help=PASSWORD_HELP)]
+NewPassword = Annotated[str, typer.Option(
+    prompt=True, hide_input=True, confirmation_prompt=True, envvar="KUBESERVE_PASSWORD",
+    help=PASSWORD_HELP)]
+
+
+def _login(client: Client, email: str, password: str) -> None:
+    token = client.login(email, password)
+    expires_at = time.time() + token["expires_in"]
+    save_login(client.url, Login(email=email, token=token["access_token"], expires_at=expires_at))
+
+
+def register(email: Email, password: NewPassword, url: UrlOption = DEFAULT_URL) -> None:
+    """Create an account on the control plane, and log in to it."""
+    client = connect(url, login=False)
+    client.register(email, password)
+    _login(client, email, password)
+    say(f"Registered and logged in as {email} on {client.url}")
+
+
+def login(email: Email, password: Password, url: UrlOption = DEFAULT_URL) -> None:
+    """Log in; the token is saved (mode 0600) in your config directory."""
+    client = connect(url, login=False)
+    _login(client, email, password)
+    say(f"Logged in as {email} on {client.url}")
+
+
+def logout(url: UrlOption = DEFAULT_URL) -> None:
+    """Forget the saved token for this control plane."""
+    client = connect(url, login=False)
+    say(f"Logged out of {client.url}" if forget_login(client.url)
+        else f"Not logged in to {client.url}")
+
+
+def whoami(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None:
+    """The account you are logged in as."""
+    client = connect(url)
+    user = client.me()
+    if as_json:
+        print_json(user)
+    else:
+        say(f"{user['email']} ({user['role']}) on {client.url}")
+
+
+def token(url: UrlOption = DEFAULT_URL) -> None:
+    """Print your saved token, e.g. for curl: -H "Authorization: Bearer $(kubeserve token)"."""
+    client = connect(url, login=False)
+    saved = load_login(client.url)
+    if saved is None:
+        raise CliError(f"not logged in to {client.url}: run `kubeserve login`")
+    if saved.expires_at < time.time():
+        raise CliError(f"your token for {client.url} has expired: run `kubeserve login`")
+    typer.echo(saved.token)
+
+
+COMMANDS = [register, login, logout, whoami, token]

@@ -1,0 +1,133 @@
+"""/deployments, releases, rollback, logs, and the prediction gateway /predict/{name}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from kubeserve.accounts.dependencies import CurrentUser, SettingsDep
+from kubeserve.db import SessionDep, after_commit
+from kubeserve.deployments import service
+from kubeserve.deployments.gateway import Gateway
+from kubeserve.deployments.reconciler import Reconciler
+from kubeserve.deployments.schemas import (
+    DeploymentCreate,
+    DeploymentRead,
+    DeploymentUpdate,
+    LogsRead,
+    ReleaseRead,
+)
+
+router = APIRouter(tags=["deployments"])
+gateway_router = APIRouter(tags=["predict"])
+
+
+def get_reconciler(request: Request) -> Reconciler:
+    reconciler: Reconciler = request.app.state.reconciler
+    return reconciler
+
+
+def get_gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+ReconcilerDep = Annotated[Reconciler, Depends(get_reconciler)]
+GatewayDep = Annotated[Gateway, Depends(get_gateway)]
+
+
+@router.post("/deployments", response_model=DeploymentRead, status_code=status.HTTP_201_CREATED)
+async def create_deployment(
+    data: DeploymentCreate, session: SessionDep, user: CurrentUser, settings: SettingsDep,
+    reconciler: ReconcilerDep,
+) -> Any:
+    """Deploy a Ready version. Returns at once (`Pending`); poll until `Running`."""
+    row = await service.create(session, settings, reconciler, user, data)
+    return await service.read(reconciler, row)
+
+
+@router.get("/deployments", response_model=list[DeploymentRead])
+async def list_deployments(session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep) -> Any:
+    return [await service.read(reconciler, row) for row in await service.list_for_user(session, user)]
+
+
+@router.get("/deployments/{deployment_id}", response_model=DeploymentRead)
+async def get_deployment(
+    deployment_id: int, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep
+) -> Any:
+    return await service.read(reconciler, await service.get(session, user, deployment_id))
+
+
+@router.patch("/deployments/{deployment_id}", response_model=DeploymentRead)
+async def update_deployment(
+    deployment_id: int, data: DeploymentUpdate, session: SessionDep, user: CurrentUser,
+    reconciler: ReconcilerDep, gateway: GatewayDep,
+) -> Any:
+    """`replicas` scales; `version_id` rolls out a new release with zero downtime."""
+    row = await service.update(session, reconciler, user, deployment_id, data)
+    _forget_after_commit(session, gateway, row.deployment.k8s_service_name)
+    return await service.read(reconciler, row)
+
+
+@router.delete("/deployments/{deployment_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_deployment(
+    deployment_id: int, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep,
+    gateway: GatewayDep,
+) -> Response:
+    """Stop every replica and remove the deployment; its URL answers 404 afterwards."""
+    row = await service.get(session, user, deployment_id)
+    await service.delete(session, reconciler, user, deployment_id)
+    _forget_after_commit(session, gateway, row.deployment.k8s_service_name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/deployments/{deployment_id}/releases", response_model=list[ReleaseRead])
+async def list_releases(deployment_id: int, session: SessionDep, user: CurrentUser) -> Any:
+    """Release history, newest first."""
+    return await service.releases(session, user, deployment_id)
+
+
+@router.post("/deployments/{deployment_id}/rollback", response_model=DeploymentRead)
+async def rollback(
+    deployment_id: int, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep
+) -> Any:
+    """Roll back to the previous good release (as a new release)."""
+    return await service.read(reconciler, await service.rollback(session, reconciler, user, deployment_id))
+
+
+@router.get("/deployments/{deployment_id}/logs", response_model=LogsRead)
+async def logs(
+    deployment_id: int, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep,
+    tail: Annotated[int, Query(ge=1, le=5000)] = 100,
+) -> LogsRead:
+    """The last `tail` log lines of the deployment's replicas."""
+    row = await service.get(session, user, deployment_id)
+    return LogsRead(lines=await reconciler.logs(row.deployment.k8s_service_name, tail))
+
+
+@router.get("/versions/{version_id}/deployments", response_model=list[DeploymentRead])
+async def version_deployments(
+    version_id: int, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep
+) -> Any:
+    rows = await service.list_for_version(session, user, version_id)
+    return [await service.read(reconciler, row) for row in rows]
+
+
+def _forget_after_commit(session: Any, gateway: Gateway, name: str) -> None:
+    async def forget() -> None:
+        gateway.forget(name)
+
+    after_commit(session, forget)
+
+
+@gateway_router.api_route("/predict/{name}", methods=["POST"])
+async def predict(name: str, request: Request, gateway: GatewayDep) -> Response:
+    """Predict: `{"data": [[...]]}` -> `{"predictions": [...]}`. Owner's JWT or API key, unless public."""
+    return await gateway.forward(request, name, "")
+
+
+@gateway_router.api_route("/predict/{name}/{path:path}", methods=["GET", "POST"])
+async def predict_path(name: str, path: str, request: Request, gateway: GatewayDep) -> Response:
+    """The model's Open Inference Protocol (V2) endpoints: `.../v2/models/{model}/infer` etc."""
+    return await gateway.forward(request, name, path)

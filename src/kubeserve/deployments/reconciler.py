@@ -1,0 +1,158 @@
+"""The reconciler owns every call to the runtime and converges it to the deployments table.
+
+Services write rows and `kick` after commit; at start-up every row is re-applied, so a
+restarted control plane brings its deployments back. A sync loop writes what the runtime
+reports (Starting/Running/Failed, rollout results) back to the rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kubeserve.config import Settings
+from kubeserve.deployments.repository import DeploymentRepository, DeploymentRow, ReleaseRepository
+from kubeserve.runtime.base import Autoscaling, DeploymentSpec, Phase, Runtime, RuntimeStatus
+from kubeserve.storage.base import ArtifactStore
+
+log = logging.getLogger(__name__)
+SYNC_INTERVAL = 0.2
+
+
+class Reconciler:
+    def __init__(
+        self,
+        settings: Settings,
+        runtime: Runtime,
+        store: ArtifactStore,
+        sessionmaker: async_sessionmaker[AsyncSession],
+    ) -> None:
+        self.settings, self.runtime, self.store, self.sessionmaker = settings, runtime, store, sessionmaker
+        self._names: dict[int, str] = {}  # deployment id -> runtime name, for what we manage
+        self._lock = asyncio.Lock()
+        self._sync_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Re-apply every deployment (after a restart) and start writing status back."""
+        async with self.sessionmaker() as session:
+            rows = await DeploymentRepository(session).list_rows()
+        for row in rows:
+            await self._apply(row)
+        self._sync_task = asyncio.create_task(self._sync_loop(), name="reconciler-sync")
+
+    async def close(self) -> None:
+        if self._sync_task is not None:
+            self._sync_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sync_task
+        await self.runtime.close()
+
+    async def kick(self, deployment_id: int) -> None:
+        """Apply the committed desired state of one deployment."""
+        async with self.sessionmaker() as session:
+            row = await DeploymentRepository(session).get_row(deployment_id)
+        if row is not None:
+            await self._apply(row)
+
+    async def remove(self, name: str) -> None:
+        async with self._lock:
+            self._names = {k: v for k, v in self._names.items() if v != name}
+        await self.runtime.delete(name)
+
+    async def observe(self, name: str) -> RuntimeStatus:
+        return await self.runtime.status(name)
+
+    async def logs(self, name: str, tail: int) -> list[str]:
+        return await self.runtime.logs(name, tail)
+
+    async def _apply(self, row: DeploymentRow) -> None:
+        spec = await self._spec(row)
+        async with self._lock:
+            self._names[row.deployment.id] = spec.name
+        await self.runtime.deploy(spec)
+        if spec.autoscaling is None:
+            await self.runtime.scale(spec.name, spec.replicas)
+
+    async def _spec(self, row: DeploymentRow) -> DeploymentSpec:
+        d, version, model = row
+        assert version.s3_path is not None
+        artifact, requirements = await self._artifact_uris(version.id, version.s3_path)
+        auto = d.autoscaling
+        return DeploymentSpec(
+            name=d.k8s_service_name, owner_id=d.user_id, model_name=model.name,
+            version_tag=version.version_tag, release=d.release, artifact_uri=artifact,
+            requirements_uri=requirements, sha256=version.sha256 or "", replicas=d.replicas,
+            autoscaling=Autoscaling(auto["min"], auto["max"], auto["target_in_flight"]) if auto else None,
+            packages_dir=str((self.settings.data_dir / "packages" / str(version.id)).resolve()),
+        )
+
+    async def _artifact_uris(self, version_id: int, key: str) -> tuple[str, str]:
+        """Where replicas read the artifact. Local processes get local files, so they never
+        need storage credentials; pods read the store directly."""
+        requirements_key = key.rsplit("/", 1)[0] + "/requirements.txt"
+        uri = self.store.uri(key)
+        if uri.startswith("file://"):
+            return uri, self.store.uri(requirements_key)
+        cache = (self.settings.data_dir / "artifact-cache" / str(version_id)).resolve()
+        model_path, req_path = cache / Path(key).name, cache / "requirements.txt"
+        if not model_path.exists():
+            cache.mkdir(parents=True, exist_ok=True)
+            await self.store.fetch_to(requirements_key, req_path)
+            await self.store.fetch_to(key, model_path)
+        return f"file://{model_path}", f"file://{req_path}"
+
+    async def _sync_loop(self) -> None:
+        while True:
+            try:
+                await self._sync_once()
+            except Exception:  # keep syncing; a transient DB error must not stop the loop
+                log.exception("reconciler sync failed")
+            await asyncio.sleep(SYNC_INTERVAL)
+
+    async def _sync_once(self) -> None:
+        async with self._lock:
+            managed = dict(self._names)
+        if not managed:
+            return
+        async with self.sessionmaker() as session:
+            repo = DeploymentRepository(session)
+            for deployment_id, name in managed.items():
+                deployment = await repo.get_by_id(deployment_id)
+                if deployment is not None:
+                    await self._sync_one(session, deployment, await self.runtime.status(name))
+            await session.commit()
+
+    async def _sync_one(self, session: AsyncSession, deployment, status: RuntimeStatus) -> None:  # type: ignore[no-untyped-def]
+        releases = ReleaseRepository(session)
+        if status.failed_release is not None and status.failed_release == deployment.release:
+            await self._rollout_failed(session, deployment, status)
+            return
+        current = await releases.get_revision(deployment.id, deployment.release)
+        if status.release == deployment.release and status.phase == Phase.RUNNING and current \
+                and current.status != "Active":
+            for release in await releases.list_for(deployment.id):
+                if release.status == "Active":
+                    release.status = "Superseded"
+            current.status = "Active"
+        phase = status.phase.value if status.phase != Phase.STOPPED else "Pending"
+        if deployment.status != phase:
+            deployment.status = phase
+        error = status.message if status.phase == Phase.FAILED else deployment.error
+        if deployment.error != error:
+            deployment.error = error
+
+    async def _rollout_failed(self, session: AsyncSession, deployment, status: RuntimeStatus) -> None:  # type: ignore[no-untyped-def]
+        """The new release never got ready: record why and point the row back at what serves."""
+        releases = ReleaseRepository(session)
+        failed = await releases.get_revision(deployment.id, deployment.release)
+        if failed is not None:
+            failed.status, failed.reason = "Failed", status.message
+        serving = await releases.get_revision(deployment.id, status.release) if status.release else None
+        if serving is not None:
+            deployment.version_id, deployment.release = serving.version_id, serving.revision
+        deployment.error = f"release {failed.revision if failed else '?'} failed: {status.message}"
+        log.warning("deployment %s: %s", deployment.id, deployment.error)

@@ -1,0 +1,190 @@
+"""Adaptive micro-batching: concurrent requests merged into one `predict` call.
+
+A request alone is predicted on the next turn of the event loop (no timer at concurrency 1);
+requests read in the same turn, or while a batch is being predicted, form one batch, up to
+`max_batch_size` rows. A short wait (`max_wait`) happens only while other requests are still
+being read. Fast models predict inline on the event loop (a thread hop would cost more
+than the prediction); slow ones in one worker thread, so the loop keeps reading requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from kubeserve.inference.codec import Payload
+from kubeserve.inference.model import ModelRuntime
+
+Predict = Callable[[Any, str], np.ndarray]
+_Item = tuple[Payload, "asyncio.Future[np.ndarray]"]
+
+
+class AdaptiveBatcher:
+    """Wraps a model's predict; `await submit(payload, method)` answers that payload's rows."""
+
+    def __init__(self, predict: Predict, max_batch_size: int, max_wait: float, inline: bool,
+                 arriving: Callable[[], int], on_batch: Callable[[int], None],
+                 exact: frozenset[str]) -> None:
+        self._predict, self._max_rows, self._max_wait = predict, max_batch_size, max_wait
+        self._exact = exact  # methods that may merge requests into one call
+        self._inline, self._arriving, self._on_batch = inline, arriving, on_batch
+        self._queues: dict[tuple[str, str], deque[_Item]] = {}
+        self._queued = 0
+        self._busy = False
+        self._timer: asyncio.Handle | None = None
+        self._executor = None if inline else ThreadPoolExecutor(1, "predict")
+
+    async def submit(self, payload: Payload, method: str) -> np.ndarray:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[np.ndarray] = loop.create_future()
+        self._queues.setdefault((method, payload.kind), deque()).append((payload, future))
+        self._queued += 1
+        self._schedule(loop)
+        return await future
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._busy or self._queued == 0:
+            return  # the running batch schedules the next one when it ends
+        full = any(sum(p.rows for p, _ in q) >= self._max_rows for q in self._queues.values())
+        if full or self._arriving() == 0 or self._max_wait == 0:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = loop.call_soon(self._flush, loop)
+        elif self._timer is None:
+            self._timer = loop.call_later(self._max_wait, self._flush, loop)
+
+    def _take(self) -> tuple[str, list[_Item]]:
+        """The head of the first waiting queue, up to max_batch_size rows (at least one
+        request); that queue then goes last, so no kind of request starves another."""
+        key = next(k for k, q in self._queues.items() if q)
+        queue, items, rows = self._queues.pop(key), list[_Item](), 0
+        self._queues[key] = queue
+        while queue and (not items or rows + queue[0][0].rows <= self._max_rows):
+            item = queue.popleft()
+            if not item[1].done():  # the client may have gone away
+                items.append(item)
+                rows += item[0].rows
+        self._queued = sum(len(q) for q in self._queues.values())
+        return key[0], items
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        if self._busy or self._queued == 0:
+            return
+        method, items = self._take()
+        if not items:
+            return self._schedule(loop)
+        self._on_batch(len(items))
+        payloads = [p for p, _ in items]
+        merge = method in self._exact
+        if self._executor is None:
+            self._finish(loop, items, run_batch(self._predict, method, payloads, merge))
+            return
+        self._busy = True
+        job = loop.run_in_executor(self._executor, run_batch, self._predict, method, payloads,
+                                   merge)
+        job.add_done_callback(lambda f: self._finish(loop, items, _outcomes(f, len(items))))
+
+    def _finish(self, loop: asyncio.AbstractEventLoop, items: list[_Item],
+                results: list[Outcome]) -> None:
+        self._busy = False
+        for (_, future), outcome in zip(items, results, strict=True):
+            if not future.done():
+                outcome.settle(future)
+        self._schedule(loop)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Outcome:
+    """A payload's prediction or the exception predicting it raised."""
+
+    __slots__ = ("value", "error")
+
+    def __init__(self, value: np.ndarray | None = None, error: BaseException | None = None):
+        self.value, self.error = value, error
+
+    def result(self) -> np.ndarray:
+        if self.error is not None:
+            raise self.error
+        assert self.value is not None
+        return self.value
+
+    def settle(self, future: asyncio.Future[np.ndarray]) -> None:
+        if self.error is not None:
+            future.set_exception(self.error)
+        else:
+            future.set_result(self.value)  # type: ignore[arg-type]
+
+
+def run_batch(predict: Predict, method: str, payloads: list[Payload],
+              merge: bool = True) -> list[Outcome]:
+    """One predict call for all payloads, split back; if it fails, each payload alone so that
+    one bad request fails by itself and never spoils the others."""
+    if merge and len(payloads) > 1:
+        try:
+            out = predict(_concat(payloads), method)
+            bounds = np.cumsum([p.rows for p in payloads])[:-1]
+            return [Outcome(part) for part in np.split(out, bounds)]
+        except Exception:
+            pass
+    outcomes = []
+    for p in payloads:
+        try:
+            outcomes.append(Outcome(predict(p.data, method)))
+        except Exception as exc:
+            outcomes.append(Outcome(error=exc))
+    return outcomes
+
+
+def _outcomes(job: asyncio.Future[list[Outcome]], n: int) -> list[Outcome]:
+    """The worker thread's outcomes; if the job itself died, every request learns why."""
+    try:
+        return job.result()
+    except BaseException as exc:
+        return [Outcome(error=exc) for _ in range(n)]
+
+
+def exact_methods(model: ModelRuntime, rows: int = 8) -> frozenset[str]:
+    """The methods whose answer for a row is bit-for-bit the same whatever rows share the call.
+
+    BLAS takes other kernels for one row than for many, so e.g. LogisticRegression's
+    predict_proba differs in the last bits: such methods predict each request on its own.
+    """
+    probe, exact = model.sample_input(rows, seed=0), set()
+    for method in model.methods:
+        try:
+            whole = model.predict(probe, method)
+            alone = [model.predict(_slice(probe, i, i + 1), method) for i in range(rows)]
+            few = model.predict(_slice(probe, 0, 3), method)
+            if _same(whole, np.concatenate(alone)) and _same(whole[:3], few):
+                exact.add(method)
+        except Exception:  # cannot tell: do not merge
+            continue
+    return frozenset(exact)
+
+
+def _slice(x: Any, start: int, stop: int) -> Any:
+    return x.iloc[start:stop] if hasattr(x, "iloc") else x[start:stop]
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    try:
+        return bool(np.array_equal(a, b, equal_nan=True))
+    except TypeError:  # object arrays
+        return bool(np.array_equal(a, b))
+
+
+def _concat(payloads: list[Payload]) -> Any:
+    if payloads[0].kind == "frame":
+        import pandas as pd
+
+        return pd.concat([p.data for p in payloads], ignore_index=True)
+    return np.concatenate([p.data for p in payloads])

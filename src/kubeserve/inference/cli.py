@@ -1,0 +1,59 @@
+"""`kubeserve serve-model` (and `python -m kubeserve.inference`): serve one model over HTTP.
+
+Every flag falls back to its `KUBESERVE_MODEL_*` variable (see ModelServerSettings).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+Opt = typer.Option
+
+
+def serve_model(
+    artifact: Annotated[str | None, Opt(help="Model file: path, file:// or s3:// URI.")] = None,
+    requirements: Annotated[str | None, Opt(help="requirements.txt (path or URI).")] = None,
+    sha256: Annotated[str | None, Opt(help="Expected sha256 of the artifact.")] = None,
+    name: Annotated[str | None, Opt(help="Model name (V2 path); default model.")] = None,
+    version: Annotated[str | None, Opt(help="Model version reported by V2 metadata.")] = None,
+    host: Annotated[str | None, Opt(help="Bind address; default 127.0.0.1.")] = None,
+    port: Annotated[int | None, Opt(help="Port; default 8080.")] = None,
+    workers: Annotated[int | None, Opt(help="Worker processes; default 1.")] = None,
+    max_batch_size: Annotated[int | None, Opt(help="Rows per predict call; default 64.")] = None,
+    max_batch_wait_ms: Annotated[float | None, Opt(help="Batching wait; default 2.")] = None,
+    max_body_bytes: Annotated[int | None, Opt(help="Largest request body; default 10 MiB.")] = None,
+    packages_dir: Annotated[Path | None, Opt(help="Private directory for pip installs.")] = None,
+    work_dir: Annotated[Path | None, Opt(help="Where fetched artifacts go.")] = None,
+    pip_index_url: Annotated[str | None, Opt(help="Package index for installs.")] = None,
+    gateway_token: Annotated[str | None, Opt(help="Require header X-KubeServe-Token.")] = None,
+    log_level: Annotated[str | None, Opt(help="Log level; default info.")] = None,
+) -> None:
+    """Serve one model: fetch, verify, install requirements, load, then /predict and V2."""
+    from pydantic import ValidationError
+
+    from kubeserve.inference.artifact import ArtifactError
+    from kubeserve.inference.settings import ModelServerSettings
+
+    given = {k: v for k, v in locals().items() if v is not None and k not in (
+        "ValidationError", "ArtifactError", "ModelServerSettings")}
+    try:
+        settings = ModelServerSettings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        typer.echo(f"error: invalid settings: {problems} (flags or KUBESERVE_MODEL_*)", err=True)
+        raise typer.Exit(2) from None
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from kubeserve.inference.server import run
+
+    try:
+        run(settings)
+    except ArtifactError as exc:
+        logging.getLogger("kubeserve.inference").error("refusing to start: %s", exc)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3) from None

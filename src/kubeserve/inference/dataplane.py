@@ -1,0 +1,66 @@
+"""The data plane: bytes in, bytes out, for one loaded model. No HTTP in here.
+
+Decoding and validation happen before a request joins a batch; the batcher wraps predict;
+encoding splits nothing but the request's own rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import orjson
+
+from kubeserve.errors import KubeServeError, NotFound, Unprocessable
+from kubeserve.inference import v2
+from kubeserve.inference.batching import AdaptiveBatcher
+from kubeserve.inference.codec import Payload, decode_predict
+from kubeserve.inference.model import ModelRuntime
+
+
+class PredictionFailed(KubeServeError):
+    """The model raised on input that passed validation: a server-side failure."""
+
+    status_code = 500
+
+
+class DataPlane:
+    """Predictions and V2 metadata for the model `name`, through an adaptive batcher."""
+
+    def __init__(self, name: str, version: str | None, model: ModelRuntime,
+                 batcher: AdaptiveBatcher, outputs: dict[str, dict[str, Any]]) -> None:
+        self.name, self.version, self.model = name, version, model
+        self.batcher, self.outputs = batcher, outputs
+
+    async def predict(self, body: bytes) -> bytes:
+        """POST /predict -> `{"predictions": [...]}`."""
+        payload, method = decode_predict(body, self.model)
+        out = await self._run(payload, method)
+        try:
+            return orjson.dumps({"predictions": out}, option=orjson.OPT_SERIALIZE_NUMPY)
+        except TypeError:  # string labels and other numpy types orjson does not take
+            return orjson.dumps({"predictions": out.tolist()})
+
+    async def infer(self, name: str, body: bytes) -> bytes:
+        """POST /v2/models/{name}/infer."""
+        self.check_name(name)
+        payload, methods, req_id = v2.decode_infer(body, self.model)
+        results = [(m, await self._run(payload, m)) for m in methods]
+        return v2.encode_infer(self.name, self.version, req_id, results)
+
+    def metadata(self, name: str) -> dict[str, Any]:
+        """GET /v2/models/{name}."""
+        self.check_name(name)
+        return v2.model_metadata(self.name, self.version, self.model, self.outputs)
+
+    def check_name(self, name: str) -> None:
+        if name != self.name:
+            raise NotFound(f"model {name!r} not found (this server serves {self.name!r})")
+
+    async def _run(self, payload: Payload, method: str) -> np.ndarray:
+        try:
+            return await self.batcher.submit(payload, method)
+        except (ValueError, TypeError) as exc:  # scikit-learn's way of rejecting input
+            raise Unprocessable(f"the model rejected the input: {exc}") from exc
+        except Exception as exc:
+            raise PredictionFailed(f"prediction failed: {type(exc).__name__}: {exc}") from exc

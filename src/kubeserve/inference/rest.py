@@ -1,0 +1,207 @@
+"""The thin HTTP layer: a plain ASGI app routing to the data plane.
+
+No framework on the hot path: a dict lookup for the route, the body read once, orjson out.
+Errors are KubeServeErrors rendered here, in one place, as `{"detail": ...}` (V2 routes
+also carry `"error"`, which V2 clients read).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import orjson
+
+from kubeserve.errors import (
+    BadRequest,
+    Forbidden,
+    KubeServeError,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+)
+from kubeserve.inference.metrics import Metrics
+from kubeserve.inference.startup import ServerState
+
+log = logging.getLogger("kubeserve.inference")
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+JSON = b"application/json"
+OPEN_PATHS = frozenset({"/health"})
+
+
+class Traffic:
+    """Requests whose bodies are still being read: the batcher waits for them, briefly."""
+
+    def __init__(self) -> None:
+        self.reading = 0
+
+
+class MethodNotAllowed(KubeServeError):
+    status_code = 405
+
+
+class ModelServerApp:
+    """ASGI app of one model server; `on_startup` runs once from the lifespan."""
+
+    def __init__(self, state: ServerState, metrics: Metrics, traffic: Traffic, *,
+                 name: str, max_body_bytes: int, token: str | None,
+                 on_startup: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self.state, self.metrics, self.traffic = state, metrics, traffic
+        self.name, self.max_body, self.token = name, max_body_bytes, token
+        self.on_startup = on_startup
+        self._background: set[Any] = set()
+        self.routes: dict[tuple[str, str], Callable[..., Awaitable[None]]] = {
+            ("GET", "/health"): self.health, ("GET", "/ready"): self.ready,
+            ("GET", "/metrics"): self.render_metrics, ("POST", "/predict"): self.predict,
+            ("GET", "/v2"): self.v2_server, ("GET", "/v2/health/live"): self.health,
+            ("GET", "/v2/health/ready"): self.ready,
+        }
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return await self.lifespan(receive, send)
+        if scope["type"] != "http":
+            return None
+        path, v2 = scope["path"], scope["path"].startswith("/v2")
+        try:
+            if self.token is not None and path not in OPEN_PATHS:
+                self.authorize(scope["headers"])
+            handler = self.routes.get((scope["method"], path))
+            if handler is not None:
+                return await handler(scope, receive, send)
+            if any(p == path for _, p in self.routes):
+                raise MethodNotAllowed(f"{scope['method']} is not allowed on {path}")
+            return await self.v2_model(scope, receive, send)
+        except KubeServeError as exc:
+            return await respond(send, exc.status_code, error_body(exc.detail, v2))
+
+    def authorize(self, headers: list[tuple[bytes, bytes]]) -> None:
+        """The gateway's token, as X-KubeServe-Token or `Authorization: Bearer` (Prometheus)."""
+        assert self.token is not None
+        for key, value in headers:
+            if key == b"x-kubeserve-token" or key == b"authorization":
+                given = value.decode("latin-1").removeprefix("Bearer ")
+                if hmac.compare_digest(given.encode(), self.token.encode()):
+                    return
+        raise Forbidden("missing or wrong X-KubeServe-Token: call this model through the gateway")
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        import asyncio
+
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                task = asyncio.create_task(self.on_startup())  # serve /health while loading
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.state.dataplane is not None:
+                    self.state.dataplane.batcher.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def health(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        await respond(send, 200, b'{"status":"alive","live":true}')
+
+    async def ready(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        state = self.state
+        if state.dataplane is not None:
+            return await respond(send, 200, b'{"status":"ready","ready":true}')
+        body = {"status": state.status, "ready": False, "detail": f"not ready: {state.detail}"}
+        await respond(send, 503, orjson.dumps(body))
+
+    async def render_metrics(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        await respond(send, 200, self.metrics.render(), self.metrics.content_type.encode())
+
+    async def v2_server(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        await respond(send, 200, orjson.dumps(
+            {"name": "kubeserve", "version": "1", "extensions": []}))
+
+    def dataplane(self) -> Any:
+        if self.state.dataplane is None:
+            raise ServiceUnavailable(f"model not ready: {self.state.detail}")
+        return self.state.dataplane
+
+    async def predict(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        await self.serve_prediction(scope, receive, send, lambda b: self.dataplane().predict(b))
+
+    async def v2_model(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        """/v2/models/{name}[/versions/{v}][/ready|/infer]."""
+        parts = scope["path"].strip("/").split("/")
+        if len(parts) < 3 or parts[:2] != ["v2", "models"]:
+            raise NotFound(f"no route {scope['method']} {scope['path']}")
+        name, rest = parts[2], parts[3:]
+        if rest[:1] == ["versions"]:
+            rest = rest[2:]
+        if rest == ["infer"] and scope["method"] == "POST":
+            return await self.serve_prediction(
+                scope, receive, send, lambda b: self.dataplane().infer(name, b))
+        if scope["method"] != "GET" or rest not in ([], ["ready"]):
+            raise NotFound(f"no route {scope['method']} {scope['path']}")
+        dataplane = self.dataplane()
+        if rest == ["ready"]:
+            dataplane.check_name(name)
+            return await respond(send, 200, orjson.dumps({"name": name, "ready": True}))
+        await respond(send, 200, orjson.dumps(dataplane.metadata(name)))
+
+    async def serve_prediction(self, scope: dict[str, Any], receive: Receive, send: Send,
+                               run: Callable[[bytes], Awaitable[bytes]]) -> None:
+        """Read, predict, answer; counted in the metrics whatever the outcome."""
+        metrics, start = self.metrics, time.perf_counter()
+        metrics.in_flight.inc()
+        status = "server_error"
+        try:
+            self.traffic.reading += 1
+            try:
+                body = await read_body(scope, receive, self.max_body)
+            finally:
+                self.traffic.reading -= 1
+            answer = await run(body)
+            status = "ok"
+        except KubeServeError as exc:
+            status = "client_error" if exc.status_code < 500 else "server_error"
+            answer = error_body(exc.detail, scope["path"].startswith("/v2"))
+            return await respond(send, exc.status_code, answer)
+        finally:
+            metrics.in_flight.dec()
+            metrics.observe(status, (time.perf_counter() - start) * 1000)
+        await respond(send, 200, answer)
+
+
+async def read_body(scope: dict[str, Any], receive: Receive, limit: int) -> bytes:
+    """The request body, refused with 413 past `limit` bytes (declared or streamed)."""
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            if not value.isdigit():
+                raise BadRequest("invalid Content-Length")
+            if int(value) > limit:
+                raise PayloadTooLarge(f"body of {int(value)} bytes is over the {limit}-byte limit")
+    message = await receive()
+    body = message.get("body", b"")
+    if not message.get("more_body"):
+        return body  # the common case: the whole body in one message
+    chunks, size = [body], len(body)
+    while message.get("more_body"):
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"body is over the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def error_body(detail: Any, v2: bool) -> bytes:
+    return orjson.dumps({"detail": detail, "error": detail} if v2 else {"detail": detail})
+
+
+async def respond(send: Send, status: int, body: bytes, content_type: bytes = JSON) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,205 @@
+"""The journey a new user takes, through HTTP against a real control plane and real replicas:
+upload -> Ready -> deploy -> predict (JWT, API key, V2) -> refusals -> scale -> kill -9 under
+load -> roll out under load -> roll back -> restart the control plane -> delete."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+
+from tests.e2e.load import LoadLoop
+from tests.fixtures.control_plane import Api, ControlPlane, poll
+
+ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def shifted_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """v2: trained on shifted labels, so its answers tell which release served a request."""
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = load_iris(return_X_y=True)
+    path = tmp_path_factory.mktemp("v2") / "model.joblib"
+    joblib.dump(LogisticRegression(max_iter=500).fit(x, (y + 1) % 3), path)
+    return path
+
+
+def upload_ready_version(api: Api, model_id: int, tag: str, model: Path, requirements: Path) -> dict:
+    version = api.call("POST", f"/models/{model_id}/versions", 201, json={"version_tag": tag})
+    with model.open("rb") as m, requirements.open("rb") as r:
+        api.call("POST", f"/versions/{version['id']}/upload",
+                 files={"model_file": ("model.joblib", m), "requirements_file": ("requirements.txt", r)})
+    done = poll(lambda: (v := api.call("GET", f"/versions/{version['id']}"))["status"] != "Building" and v,
+                120, f"version {tag} to build")
+    assert done["status"] == "Ready", done["error"]
+    return done
+
+
+def wait_deployment(api: Api, dep_id: int, what: str, check, timeout: float = 60) -> dict:  # type: ignore[no-untyped-def]
+    return poll(lambda: (d := api.call("GET", f"/deployments/{dep_id}")) and check(d) and d, timeout, what)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return not Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def test_the_whole_journey(
+    control_plane: ControlPlane, iris_model: Path, iris_requirements: Path, shifted_model: Path
+) -> None:
+    base = control_plane.url
+    owner = Api.register(base, "owner@example.com")
+    expected_v1 = joblib.load(iris_model).predict(np.array(ROWS)).tolist()
+    expected_v2 = joblib.load(shifted_model).predict(np.array(ROWS)).tolist()
+
+    model = owner.call("POST", "/models", 201, json={"name": "iris"})
+    v1 = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
+    assert v1["signature"]["n_features_in"] == 4
+
+    started = time.monotonic()
+    dep = owner.call("POST", "/deployments", 201, json={"version_id": v1["id"], "replicas": 1})
+    assert dep["status"] == "Pending" and dep["url"].endswith(f"/api/v1/predict/{dep['name']}")
+    assert str(dep["id"]) not in dep["name"].split("-")[-1]
+    predict_url = dep["url"]
+    first = poll(lambda: (r := owner.http.post(predict_url, json={"data": ROWS})).status_code == 200 and r,
+                 60, "the first good prediction")
+    print(f"\ndeploy request -> first good prediction: {time.monotonic() - started:.3f} s")
+    assert first.json()["predictions"] == expected_v1
+    wait_deployment(owner, dep["id"], "Running", lambda d: d["status"] == "Running")
+
+    # API keys: Bearer and X-API-Key; V2 protocol through the gateway
+    key = owner.call("POST", "/api-keys", 201, json={"name": "ci"})
+    assert key["key"].startswith(key["prefix"])
+    listed = owner.call("GET", "/api-keys")
+    assert [k["prefix"] for k in listed] == [key["prefix"]] and "key" not in listed[0]
+    anon = Api(base).http
+    for headers in ({"Authorization": f"Bearer {key['key']}"}, {"X-API-Key": key["key"]}):
+        r = anon.post(predict_url, json={"data": ROWS}, headers=headers)
+        assert r.status_code == 200 and r.json()["predictions"] == expected_v1
+    v2_body = {"inputs": [{"name": "input-0", "shape": [3, 4], "datatype": "FP64",
+                           "data": [x for row in ROWS for x in row]}]}
+    r = anon.post(f"{predict_url}/v2/models/iris/infer", json=v2_body, headers={"X-API-Key": key["key"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["outputs"][0]["data"] == expected_v1
+    assert anon.get(f"{predict_url}/v2/health/ready", headers={"X-API-Key": key["key"]}).status_code == 200
+
+    # refusals: revoked key, another user, nobody, unknown deployment
+    owner.call("DELETE", f"/api-keys/{key['id']}", 204)
+    assert anon.post(predict_url, json={"data": ROWS}, headers={"X-API-Key": key["key"]}).status_code == 401
+    stranger = Api.register(base, "stranger@example.com")
+    assert stranger.http.post(predict_url, json={"data": ROWS}).status_code == 404
+    stranger_key = stranger.call("POST", "/api-keys", 201, json={"name": "s"})["key"]
+    assert anon.post(predict_url, json={"data": ROWS}, headers={"X-API-Key": stranger_key}).status_code == 404
+    stranger.call("GET", f"/deployments/{dep['id']}", 404)
+    stranger.call("PATCH", f"/deployments/{dep['id']}", 404, json={"replicas": 3})
+    stranger.call("DELETE", f"/deployments/{dep['id']}", 404)
+    assert anon.post(predict_url, json={"data": ROWS}).status_code == 401
+    assert owner.http.post(f"{base}/api/v1/predict/nope-1234567890", json={"data": ROWS}).status_code == 404
+    bad = owner.http.post(predict_url, json={"data": [[1.0, 2.0]]})
+    assert bad.status_code == 422 and "expected 4 features, got 2" in bad.text
+
+    # scale to 2, then kill -9 one replica while a client keeps predicting
+    owner.call("PATCH", f"/deployments/{dep['id']}", json={"replicas": 2})
+    running = wait_deployment(owner, dep["id"], "2 ready replicas", lambda d: d["ready_replicas"] == 2)
+    victim = running["instances"][0]
+    headers = dict(owner.http.headers)
+    with LoadLoop(predict_url, headers, {"data": ROWS}) as load:
+        poll(lambda: load.total > 20, 30, "load to flow")
+        os.kill(victim["pid"], signal.SIGKILL)
+        wait_deployment(owner, dep["id"], "the killed replica to come back", lambda d: d["ready_replicas"] == 2
+                        and sum(i["restarts"] for i in d["instances"]) >= 1, 60)
+        served = load.total
+        poll(lambda: load.total > served + 20, 30, "more load after the restart")
+    print(f"kill -9 under load: {load.total} requests, {len(load.failures)} failed")
+    assert load.failures == [], load.failures[:5]
+
+    # roll out v2 under load: no failed request, answers switch from v1 to v2
+    v2 = upload_ready_version(owner, model["id"], "v2", shifted_model, iris_requirements)
+    with LoadLoop(predict_url, headers, {"data": ROWS}) as load:
+        poll(lambda: load.total > 20, 30, "load to flow")
+        owner.call("PATCH", f"/deployments/{dep['id']}", json={"version_id": v2["id"]})
+        wait_deployment(owner, dep["id"], "release 2 to serve", lambda d: d["release"] == 2
+                        and d["version_tag"] == "v2" and d["status"] == "Running")
+        poll(lambda: load.answers[str(expected_v2)] > 10, 30, "v2 answers")
+    print(f"rollout under load: {load.total} requests, {len(load.failures)} failed")
+    assert load.failures == [], load.failures[:5]
+    assert set(load.answers) <= {str(expected_v1), str(expected_v2)}
+    releases = owner.call("GET", f"/deployments/{dep['id']}/releases")
+    assert [(r["revision"], r["status"]) for r in releases] == [(2, "Active"), (1, "Superseded")]
+
+    # roll back: a new release serving v1 again
+    back = owner.call("POST", f"/deployments/{dep['id']}/rollback")
+    assert back["release"] == 3 and back["version_id"] == v1["id"]
+    poll(lambda: owner.http.post(predict_url, json={"data": ROWS}).json().get("predictions") == expected_v1,
+         60, "v1 answers after rollback")
+    logs = owner.call("GET", f"/deployments/{dep['id']}/logs", params={"tail": 50})["lines"]
+    assert logs and len(logs) <= 50
+
+    # restart the control plane: its replicas stop with it and come back by themselves
+    pids = [i["pid"] for i in owner.call("GET", f"/deployments/{dep['id']}")["instances"]]
+    control_plane.stop()
+    poll(lambda: not any(alive(p) for p in pids), 30, "replicas to stop with the control plane")
+    control_plane.start()
+    assert poll(lambda: (r := owner.http.post(predict_url, json={"data": ROWS})).status_code == 200 and r,
+                60, "predictions after restart").json()["predictions"] == expected_v1
+
+    # delete: processes gone, ports free, the URL is a 404
+    final = wait_deployment(owner, dep["id"], "2 replicas after restart", lambda d: d["ready_replicas"] == 2)
+    owner.call("DELETE", f"/deployments/{dep['id']}", 204)
+    poll(lambda: not any(alive(i["pid"]) for i in final["instances"]), 30, "replicas to exit")
+    assert all(port_free(i["port"]) for i in final["instances"])
+    assert owner.http.post(predict_url, json={"data": ROWS}).status_code == 404
+    owner.call("GET", f"/deployments/{dep['id']}", 404)
+
+
+def test_model_crashing_at_start_ends_failed_with_reason(
+    control_plane: ControlPlane, iris_model: Path, iris_requirements: Path
+) -> None:
+    owner = Api.register(control_plane.url, "crash@example.com")
+    model = owner.call("POST", "/models", 201, json={"name": "crashy"})
+    version = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
+    # The stored artifact changes after the build: every replica refuses it (sha256 mismatch).
+    stored = control_plane.data_dir / "artifacts" / version["s3_path"]
+    stored.write_bytes(stored.read_bytes() + b"tampered")
+    dep = owner.call("POST", "/deployments", 201, json={"version_id": version["id"]})
+    failed = wait_deployment(owner, dep["id"], "Failed", lambda d: d["status"] == "Failed", 120)
+    assert "sha256" in (failed["error"] or ""), failed["error"]
+
+
+def test_autoscaling_grows_under_load_and_shrinks_after(
+    control_plane: ControlPlane, iris_model: Path, iris_requirements: Path
+) -> None:
+    owner = Api.register(control_plane.url, "scale@example.com")
+    model = owner.call("POST", "/models", 201, json={"name": "auto"})
+    version = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
+    dep = owner.call("POST", "/deployments", 201, json={
+        "version_id": version["id"], "autoscaling": {"min": 1, "max": 3, "target_in_flight": 1}})
+    wait_deployment(owner, dep["id"], "Running", lambda d: d["status"] == "Running")
+    batch = {"data": [[5.1, 3.5, 1.4, 0.2]] * 2000}  # heavy enough to keep requests in flight
+    with LoadLoop(dep["url"], dict(owner.http.headers), batch, workers=8) as load:
+        grown = wait_deployment(owner, dep["id"], "scale up", lambda d: d["desired_replicas"] >= 2, 60)
+        print(f"\nautoscaler: desired {grown['desired_replicas']} under load")
+    assert load.failures == [], load.failures[:5]
+    wait_deployment(owner, dep["id"], "scale down", lambda d: d["desired_replicas"] == 1
+                    and d["ready_replicas"] == 1, 60)

@@ -1,0 +1,87 @@
+"""Artifacts for the inference tests: real models, a hostile pickle, a tiny wheel.
+
+`make_marker_pickle` is shared: any test can check a pickle was (or was not) loaded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+
+IRIS_ROWS = [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3], [7.7, 3.0, 6.1, 2.3]]
+FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+
+
+def iris_estimator() -> Any:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = load_iris(return_X_y=True)
+    return LogisticRegression(max_iter=500).fit(x, y)
+
+
+def make_iris_model(path: Path, **dump_kwargs: Any) -> Path:
+    """LogisticRegression on iris as a joblib file."""
+    joblib.dump(iris_estimator(), path, **dump_kwargs)
+    return path
+
+
+def make_frame_model(path: Path) -> Path:
+    """A model fit on a DataFrame: it has feature_names_in_, so records are accepted."""
+    import pandas as pd
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+
+    x, y = load_iris(return_X_y=True)
+    frame = pd.DataFrame(x, columns=FEATURES)
+    joblib.dump(RandomForestClassifier(10, max_depth=4, random_state=0).fit(frame, y), path)
+    return path
+
+
+class _RunsCommand:
+    """Pickles to `os.system(command)`: loading it runs the command."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (os.system, (self.command,))
+
+
+def make_marker_pickle(path: Path, marker: Path) -> Path:
+    """A pickle that creates `marker` when (and only when) it is loaded."""
+    path.write_bytes(pickle.dumps(_RunsCommand(f"touch '{marker}'")))
+    return path
+
+
+def make_no_predict(path: Path) -> Path:
+    joblib.dump({"weights": np.arange(4.0)}, path)
+    return path
+
+
+def make_wheel(directory: Path, name: str, version: str) -> Path:
+    """A minimal pure-Python wheel (module `name` with VERSION) built with zipfile."""
+    dist = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": f"VERSION = {version!r}\n".encode(),
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                         b"Tag: py3-none-any\n",
+    }
+    record = "".join(
+        f"{p},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()}"
+        f",{len(d)}\n" for p, d in files.items()) + f"{dist}/RECORD,,\n"
+    path = directory / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as whl:
+        for p, d in files.items():
+            whl.writestr(p, d)
+        whl.writestr(f"{dist}/RECORD", record)
+    return path

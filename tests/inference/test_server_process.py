@@ -1,0 +1,113 @@
+"""`python -m kubeserve.inference` as a real child process, over real HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kubeserve.inference.server import prepare
+from tests.inference.conftest import free_port, model_server, wait_until
+from tests.inference.models import IRIS_ROWS, iris_estimator
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def served(iris_artifact: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server for the module: checksum given, requirements satisfied, token required."""
+    port = free_port()
+    reqs = tmp_path_factory.mktemp("reqs") / "requirements.txt"
+    reqs.write_text("numpy\nscikit-learn\n")
+    digest = hashlib.sha256(iris_artifact.read_bytes()).hexdigest()
+    env = {"KUBESERVE_MODEL_GATEWAY_TOKEN": "t0ken", "KUBESERVE_MODEL_NAME": "iris"}
+    with model_server("--artifact", f"file://{iris_artifact}", "--sha256", digest,
+                      "--requirements", str(reqs), "--port", str(port), env=env) as proc:
+        wait_until(f"http://127.0.0.1:{port}/health", proc)
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, headers={"X-KubeServe-Token": "t0ken"}) as client:
+            deadline_client_ready(client, proc)
+        yield base
+
+
+def deadline_client_ready(client: httpx.Client, proc: subprocess.Popen[str]) -> None:
+    import time
+
+    end = time.monotonic() + 45
+    while time.monotonic() < end and proc.poll() is None:
+        if client.get("/ready").status_code == 200:
+            return
+        time.sleep(0.05)
+    pytest.fail("server never became ready")
+
+
+def test_predict_v2_and_metrics_over_http(served: str) -> None:
+    headers = {"X-KubeServe-Token": "t0ken"}
+    with httpx.Client(base_url=served, headers=headers) as client:
+        r = client.post("/predict", json={"data": IRIS_ROWS})
+        assert r.json() == {"predictions": iris_estimator().predict(IRIS_ROWS).tolist()}
+        v2 = client.post("/v2/models/iris/infer", json={"inputs": [
+            {"name": "x", "shape": [1, 4], "datatype": "FP32", "data": IRIS_ROWS[0]}]})
+        assert v2.json()["outputs"][0]["data"] == r.json()["predictions"][:1]
+        assert client.post("/predict", json={"data": [[1, 2]]}).status_code == 422
+        metrics = client.get("/metrics").text
+        assert 'predictions_total{model="iris",status="ok"} 2.0' in metrics
+        assert 'predictions_total{model="iris",status="client_error"} 1.0' in metrics
+    assert httpx.post(f"{served}/predict", json={"data": IRIS_ROWS}).status_code == 403
+    assert httpx.get(f"{served}/health").status_code == 200
+
+
+def test_checksum_mismatch_refuses_to_start(iris_artifact: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "kubeserve.inference", "--artifact", str(iris_artifact),
+         "--sha256", "0" * 64, "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "sha256 mismatch" in out.stderr and "refusing" in out.stderr
+
+
+def test_missing_artifact_refuses_to_start(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "kubeserve.inference", "--artifact", str(tmp_path / "nope")],
+        capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "artifact not found" in out.stderr
+
+
+def test_failed_load_stays_not_ready_with_the_reason(tmp_path: Path) -> None:
+    garbage = tmp_path / "model.joblib"
+    garbage.write_bytes(b"definitely not a model")
+    port = free_port()
+    with model_server("--artifact", str(garbage), "--port", str(port)) as proc:
+        ready = wait_until(f"http://127.0.0.1:{port}/ready", proc, want=503)
+        while ready.json()["status"] == "loading":
+            ready = wait_until(f"http://127.0.0.1:{port}/ready", proc, want=503)
+        assert ready.json()["status"] == "failed"
+        assert "file is not a joblib/pickle" in ready.json()["detail"]
+        r = httpx.post(f"http://127.0.0.1:{port}/predict", json={"data": [[1]]})
+        assert r.status_code == 503 and "not ready" in r.json()["detail"]
+        assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+
+
+def test_bad_requirements_line_fails_readiness(iris_artifact: Path, tmp_path: Path) -> None:
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("-e git+https://example.com/x.git\n")
+    settings_env = {"KUBESERVE_MODEL_ARTIFACT": str(iris_artifact),
+                    "KUBESERVE_MODEL_REQUIREMENTS": str(reqs)}
+    port = free_port()
+    with model_server("--port", str(port), env=settings_env) as proc:
+        ready = wait_until(f"http://127.0.0.1:{port}/ready", proc, want=503)
+        while ready.json()["status"] == "loading":
+            ready = wait_until(f"http://127.0.0.1:{port}/ready", proc, want=503)
+        assert "requirements.txt line 1" in ready.json()["detail"]
+
+
+def test_prepare_reads_local_paths_and_file_uris(iris_artifact: Path, tmp_path: Path) -> None:
+    from kubeserve.inference.settings import ModelServerSettings
+
+    plan = prepare(ModelServerSettings(artifact=f"file://{iris_artifact}", work_dir=tmp_path))
+    assert plan.artifact == iris_artifact and plan.packages_dir == tmp_path / "packages"

@@ -1,0 +1,118 @@
+"""The build step: a sandboxed child vets each upload; the control plane never unpickles."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sklearn
+
+from kubeserve.config import Settings
+from tests.fixtures.app import Headers
+from tests.registry.helpers import create_model, create_version, upload
+
+
+class _RunsOnLoad:
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (os.system, (self.command,))
+
+
+async def build(client: httpx.AsyncClient, headers: Headers, model: Path, requirements: Path | None = None,
+                name: str = "m", filename: str = "model.joblib") -> dict:
+    m = await create_model(client, headers, name)
+    v = await create_version(client, headers, m["id"], "v1")
+    r = await upload(client, headers, v["id"], model, requirements, model_name=filename)
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 90
+    while (got := (await client.get(f"/api/v1/versions/{v['id']}", headers=headers)).json())["status"] == "Building":
+        assert time.monotonic() < deadline, "build did not finish"
+        await asyncio.sleep(0.1)
+    return got
+
+
+async def test_good_model_becomes_ready_with_signature(
+    client: httpx.AsyncClient, user_headers: Headers, iris_model: Path, iris_requirements: Path
+) -> None:
+    v = await build(client, user_headers, iris_model, iris_requirements)
+    assert v["status"] == "Ready", v["error"]
+    sig = v["signature"]
+    assert sig["n_features_in"] == 4
+    assert sig["classes"] == [0, 1, 2]
+    assert "sklearn.linear_model._logistic" in sig["pickle_modules"]
+    assert sig["sklearn_version_recorded"] == sklearn.__version__
+
+
+async def test_object_without_predict_fails_with_reason(
+    client: httpx.AsyncClient, user_headers: Headers, tmp_path: Path
+) -> None:
+    import joblib
+
+    path = tmp_path / "weights.joblib"
+    joblib.dump({"weights": [1, 2, 3]}, path)
+    v = await build(client, user_headers, path)
+    assert v["status"] == "Failed" and "predict" in v["error"]
+
+
+async def test_garbage_file_fails_with_reason(
+    client: httpx.AsyncClient, user_headers: Headers, tmp_path: Path
+) -> None:
+    path = tmp_path / "garbage.pkl"
+    path.write_bytes(b"this is not a pickle at all" * 10)
+    v = await build(client, user_headers, path, filename="model.pkl")
+    assert v["status"] == "Failed" and "pickle" in v["error"].lower()
+
+
+async def test_bad_requirement_line_fails_naming_it(
+    client: httpx.AsyncClient, user_headers: Headers, iris_model: Path, tmp_path: Path
+) -> None:
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("numpy\n-e git+https://example.com/evil.git#egg=evil\n")
+    v = await build(client, user_headers, iris_model, reqs)
+    assert v["status"] == "Failed" and "-e git+https://example.com/evil.git" in v["error"]
+
+
+async def test_only_a_child_process_ever_unpickles(
+    client: httpx.AsyncClient, user_headers: Headers, tmp_path: Path
+) -> None:
+    """The marker records the PID of whoever loaded the pickle: never the control plane."""
+    marker = tmp_path / "loaded-by"
+    hostile = tmp_path / "hostile.pkl"
+    hostile.write_bytes(pickle.dumps(_RunsOnLoad(f"echo $PPID >> '{marker}'")))
+    v = await build(client, user_headers, hostile, filename="model.pkl")
+    assert v["status"] == "Failed"  # os.system returns an int: no predict
+    assert "os" in str(v["error"]) or "predict" in v["error"]
+    loaders = {int(line) for line in marker.read_text().split()}
+    assert loaders and os.getpid() not in loaders
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Short build limits for the timeout test (the other tests don't come near them)."""
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, build_timeout_seconds=20,
+                    _env_file=None)  # type: ignore[call-arg]
+
+
+async def test_build_that_hangs_times_out(
+    client: httpx.AsyncClient, user_headers: Headers, tmp_path: Path, settings: Settings
+) -> None:
+    settings.build_timeout_seconds = 3
+    hostile = tmp_path / "sleepy.pkl"
+
+    class Sleeps:
+        def __reduce__(self) -> tuple[Any, tuple[int]]:
+            return (time.sleep, (60,))
+
+    hostile.write_bytes(pickle.dumps(Sleeps()))
+    started = time.monotonic()
+    v = await build(client, user_headers, hostile, filename="model.pkl")
+    assert v["status"] == "Failed" and "timed out after 3 s" in v["error"]
+    assert time.monotonic() - started < 30

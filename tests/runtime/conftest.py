@@ -1,0 +1,53 @@
+"""One local runtime shared by the runtime tests (its warm pool is the expensive part)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kubeserve.config import Settings
+from kubeserve.runtime.local import LocalRuntime
+
+_names = itertools.count(1)
+
+
+def runtime_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Small timeouts and windows so supervision and autoscaling show within seconds."""
+    values: dict[str, object] = {
+        "data_dir": data_dir, "warm_pool_size": 2, "replica_start_timeout_seconds": 20,
+        "replica_max_restarts": 2, "autoscale_interval_seconds": 0.2,
+        "scale_down_stabilization_seconds": 1.5, "gateway_timeout_seconds": 5,
+    }
+    values.update(overrides)
+    return Settings(**values, _env_file=None)  # type: ignore[arg-type,call-arg]
+
+
+@pytest.fixture(scope="session")
+async def runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LocalRuntime]:
+    local = LocalRuntime(runtime_settings(tmp_path_factory.mktemp("runtime")))
+    yield local
+    await local.close()
+
+
+@pytest.fixture
+def name() -> Iterator[str]:
+    """A fresh deployment name per test (the runtime is shared)."""
+    yield f"dep-{next(_names)}"
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def garbage_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model.joblib that is not a pickle: the server starts, then never gets ready."""
+    path = tmp_path_factory.mktemp("garbage") / "model.joblib"
+    path.write_bytes(b"this is not a pickle\n" * 10)
+    return path
