@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kubeserve.inference.batching import run_batch
 from kubeserve.inference.codec import Payload
+from kubeserve.inference.merge import run_batch
 from tests.inference.conftest import client_for, start_app
 from tests.inference.models import iris_estimator
 

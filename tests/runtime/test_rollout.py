@@ -90,3 +90,18 @@ async def test_failed_rollout_keeps_the_old_release_serving(
                               "release 3 serving")
     assert fixed.failed_release is None and fixed.message is None
     await runtime.delete(name)
+
+
+async def test_a_newer_release_supersedes_a_rollout_in_progress(
+    runtime: LocalRuntime, http: httpx.AsyncClient, iris_model: Path, garbage_model: Path,
+    name: str
+) -> None:
+    await runtime.deploy(make_spec(name, iris_model))
+    await wait_status(runtime, name, lambda s: s.ready_replicas == 1, "release 1 ready")
+    await runtime.deploy(make_spec(name, garbage_model, release=2))
+    await runtime.deploy(make_spec(name, iris_model, release=3))
+    status = await wait_status(runtime, name, lambda s: s.release == 3 and
+                               details(s, "release") == [3], "release 3 serving alone")
+    assert status.failed_release is None and status.ready_replicas == 1
+    assert (await predict(http, runtime.endpoints(name)[0])).status_code == 200
+    await runtime.delete(name)

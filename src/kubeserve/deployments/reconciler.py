@@ -67,7 +67,7 @@ class Reconciler:
         return await self.runtime.status(name)
 
     async def logs(self, name: str, tail: int) -> list[str]:
-        return await self.runtime.logs(name, tail)
+        return (await self.runtime.logs(name, tail))[-tail:]
 
     async def _apply(self, row: DeploymentRow) -> None:
         spec = await self._spec(row)
@@ -122,8 +122,10 @@ class Reconciler:
             repo = DeploymentRepository(session)
             for deployment_id, name in managed.items():
                 deployment = await repo.get_by_id(deployment_id)
-                if deployment is not None:
-                    await self._sync_one(session, deployment, await self.runtime.status(name))
+                if deployment is None:  # deleted, maybe by a cascade (model or version deleted)
+                    await self.remove(name)
+                    continue
+                await self._sync_one(session, deployment, await self.runtime.status(name))
             await session.commit()
 
     async def _sync_one(self, session: AsyncSession, deployment, status: RuntimeStatus) -> None:  # type: ignore[no-untyped-def]

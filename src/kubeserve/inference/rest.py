@@ -15,33 +15,21 @@ from typing import Any
 
 import orjson
 
-from kubeserve.errors import (
-    BadRequest,
-    Forbidden,
-    KubeServeError,
-    NotFound,
-    PayloadTooLarge,
-    ServiceUnavailable,
+from kubeserve.errors import Forbidden, KubeServeError, NotFound, ServiceUnavailable
+from kubeserve.inference.asgi import (
+    MethodNotAllowed,
+    Receive,
+    Send,
+    Traffic,
+    error_body,
+    read_body,
+    respond,
 )
 from kubeserve.inference.metrics import Metrics
 from kubeserve.inference.startup import ServerState
 
 log = logging.getLogger("kubeserve.inference")
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-JSON = b"application/json"
 OPEN_PATHS = frozenset({"/health"})
-
-
-class Traffic:
-    """Requests whose bodies are still being read: the batcher waits for them, briefly."""
-
-    def __init__(self) -> None:
-        self.reading = 0
-
-
-class MethodNotAllowed(KubeServeError):
-    status_code = 405
 
 
 class ModelServerApp:
@@ -171,37 +159,3 @@ class ModelServerApp:
             metrics.in_flight.dec()
             metrics.observe(status, (time.perf_counter() - start) * 1000)
         await respond(send, 200, answer)
-
-
-async def read_body(scope: dict[str, Any], receive: Receive, limit: int) -> bytes:
-    """The request body, refused with 413 past `limit` bytes (declared or streamed)."""
-    for key, value in scope["headers"]:
-        if key == b"content-length":
-            if not value.isdigit():
-                raise BadRequest("invalid Content-Length")
-            if int(value) > limit:
-                raise PayloadTooLarge(f"body of {int(value)} bytes is over the {limit}-byte limit")
-    message = await receive()
-    body = message.get("body", b"")
-    if not message.get("more_body"):
-        return body  # the common case: the whole body in one message
-    chunks, size = [body], len(body)
-    while message.get("more_body"):
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"body is over the {limit}-byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def error_body(detail: Any, v2: bool) -> bytes:
-    return orjson.dumps({"detail": detail, "error": detail} if v2 else {"detail": detail})
-
-
-async def respond(send: Send, status: int, body: bytes, content_type: bytes = JSON) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type),
-                            (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})

@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from kubeserve.inference.artifact import fetch, verify
+from kubeserve.inference.asgi import Traffic
 from kubeserve.inference.metrics import Metrics
-from kubeserve.inference.rest import ModelServerApp, Traffic
+from kubeserve.inference.rest import ModelServerApp
 from kubeserve.inference.settings import ModelServerSettings
 from kubeserve.inference.startup import ServerState, StartupPlan, start
 

@@ -67,7 +67,7 @@ def _load(plan: StartupPlan, state: ServerState) -> tuple[Any, dict[str, Any], f
         for note in installer.ensure(plan.requirements or "", plan.packages_dir, recorded,
                                      plan.pip_index_url):
             log.info("requirements: %s", note)
-    from kubeserve.inference.batching import exact_methods
+    from kubeserve.inference.merge import exact_methods
     from kubeserve.inference.model import SklearnModel
     from kubeserve.inference.signature import outputs
 

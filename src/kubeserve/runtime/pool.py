@@ -36,6 +36,7 @@ class Launcher:
         self._children: set[Process] = set()  # everything started, for close()
         self._tasks: set[asyncio.Task[None]] = set()
         self._importing = False  # one interpreter of the pool is still importing
+        self._spawning: asyncio.Future[Process] | None = None
         self._failures = 0
         self._closed = False
 
@@ -63,6 +64,11 @@ class Launcher:
     async def launch(self, config: dict[str, Any]) -> Process:
         """A process now running the replica `config` describes (warm when possible)."""
         proc = self._take()
+        if proc is None and self._spawning is not None and not self._spawning.done():
+            # A pool interpreter is being spawned right now (typically just after start-up):
+            # taking it beats starting a second one that competes with it for the CPU.
+            await asyncio.wait([self._spawning])
+            proc = self._take()
         if proc is None:
             proc = await self._spawn(warm=False)
         # No refill here: a fresh interpreter importing scikit-learn would steal the CPU this
@@ -96,18 +102,21 @@ class Launcher:
 
     async def _add_warm(self) -> None:
         try:
-            proc = await self._spawn(warm=True)
+            self._spawning = asyncio.ensure_future(self._spawn(warm=True))
+            proc = await self._spawning
             self._idle.append(proc)
             assert proc.stdout is not None
             line = await proc.stdout.readline()  # EOF too once a replica took it over
+        except OSError:
+            proc, line = None, b""
         finally:
             self._importing = False
-        if proc in self._idle and line.strip() == b"warm":
+        if proc is not None and proc in self._idle and line == b"warm\n":
             self._warm.add(proc.pid)
             self._failures = 0
-        elif proc in self._idle:
+        elif proc is None or proc in self._idle:
             self._failures += 1
-            log.warning("a warm interpreter died while importing; see %s", self.home / "pool.log")
+            log.warning("a warm interpreter failed to start; see %s", self.home / "pool.log")
         self.fill()
 
     async def _spawn(self, warm: bool) -> Process:

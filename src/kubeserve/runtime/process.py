@@ -66,7 +66,6 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
-
 PR_SET_PDEATHSIG = 1
 
 
