@@ -8,7 +8,6 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from kubeserve.accounts import service
-from kubeserve.config import Settings
 from kubeserve.db import SessionDep
 from kubeserve.errors import Unauthorized
 from kubeserve.orm import User
@@ -17,20 +16,12 @@ from kubeserve.security import decode_access_token
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
 async def get_current_user(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> User:
     if not token:
         raise Unauthorized("not authenticated")
-    subject = decode_access_token(token, settings.jwt_key)
+    subject = decode_access_token(token, request.app.state.settings.jwt_key)
     user = await service.user_for_token_subject(session, subject) if subject else None
     if user is None:
         raise Unauthorized("invalid or expired token")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import ValidationError
 
 from kubeserve.accounts import api_keys, service
-from kubeserve.accounts.api_keys import ApiKeyCache
-from kubeserve.accounts.dependencies import CurrentUser, SettingsDep
+from kubeserve.accounts.dependencies import CurrentUser
 from kubeserve.accounts.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -22,6 +21,7 @@ from kubeserve.accounts.schemas import (
 )
 from kubeserve.db import SessionDep
 from kubeserve.errors import Unprocessable, UnsupportedMediaType
+from kubeserve.state import ApiKeyCacheDep, SettingsDep
 
 router = APIRouter(tags=["accounts"])
 
@@ -77,11 +77,6 @@ async def _read_credentials(request: Request) -> Credentials:
     raise UnsupportedMediaType("send a form (username, password) or JSON {email, password}")
 
 
-def get_api_key_cache(request: Request) -> ApiKeyCache:
-    cache: ApiKeyCache = request.app.state.api_key_cache
-    return cache
-
-
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED,
              tags=["api keys"])
 async def create_api_key(data: ApiKeyCreate, session: SessionDep, user: CurrentUser) -> Any:
@@ -98,7 +93,7 @@ async def list_api_keys(session: SessionDep, user: CurrentUser) -> Any:
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["api keys"])
 async def revoke_api_key(
     key_id: int, session: SessionDep, user: CurrentUser,
-    cache: Annotated[ApiKeyCache, Depends(get_api_key_cache)],
+    cache: ApiKeyCacheDep,
 ) -> Response:
     """Revoke an API key; it stops working at once."""
     await api_keys.revoke(session, cache, user, key_id)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from kubeserve.accounts.dependencies import CurrentUser, SettingsDep
+from kubeserve.accounts.dependencies import CurrentUser
 from kubeserve.db import SessionDep, after_commit
 from kubeserve.deployments import service
 from kubeserve.deployments.gateway import Gateway
-from kubeserve.deployments.reconciler import Reconciler
 from kubeserve.deployments.schemas import (
     DeploymentCreate,
     DeploymentRead,
@@ -18,23 +17,11 @@ from kubeserve.deployments.schemas import (
     LogsRead,
     ReleaseRead,
 )
+from kubeserve.state import GatewayDep, ReconcilerDep, SettingsDep
 
 router = APIRouter(tags=["deployments"])
 gateway_router = APIRouter(tags=["predict"])
 
-
-def get_reconciler(request: Request) -> Reconciler:
-    reconciler: Reconciler = request.app.state.reconciler
-    return reconciler
-
-
-def get_gateway(request: Request) -> Gateway:
-    gateway: Gateway = request.app.state.gateway
-    return gateway
-
-
-ReconcilerDep = Annotated[Reconciler, Depends(get_reconciler)]
-GatewayDep = Annotated[Gateway, Depends(get_gateway)]
 
 
 @router.post("/deployments", response_model=DeploymentRead, status_code=status.HTTP_201_CREATED)

@@ -4,31 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from kubeserve.accounts.dependencies import CurrentUser, SettingsDep
+from kubeserve.accounts.dependencies import CurrentUser
 from kubeserve.db import SessionDep
 from kubeserve.registry import service
-from kubeserve.registry.build import Builder
-from kubeserve.registry.schemas import ModelCreate, ModelRead, ModelUpdate, VersionCreate, VersionRead
-from kubeserve.storage.base import ArtifactStore
+from kubeserve.registry.schemas import (
+    ModelCreate,
+    ModelRead,
+    ModelUpdate,
+    VersionCreate,
+    VersionRead,
+)
+from kubeserve.state import BuilderDep, SettingsDep, StoreDep
 
 router = APIRouter(tags=["registry"])
 
-
-def get_store(request: Request) -> ArtifactStore:
-    store: ArtifactStore = request.app.state.store
-    return store
-
-
-def get_builder(request: Request) -> Builder:
-    builder: Builder = request.app.state.builder
-    return builder
-
-
-StoreDep = Annotated[ArtifactStore, Depends(get_store)]
-BuilderDep = Annotated[Builder, Depends(get_builder)]
 
 UPLOAD_BODY = {
     "requestBody": {

@@ -1,0 +1,31 @@
+"""What the app's lifespan builds once, reached by routes as `Annotated` dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from kubeserve.accounts.api_keys import ApiKeyCache
+from kubeserve.config import Settings
+from kubeserve.deployments.gateway import Gateway
+from kubeserve.deployments.reconciler import Reconciler
+from kubeserve.registry.build import Builder
+from kubeserve.storage.base import ArtifactStore
+
+
+def _app_state(name: str) -> Callable[[Request], Any]:
+    def get(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    get.__name__ = f"get_{name}"
+    return get
+
+
+SettingsDep = Annotated[Settings, Depends(_app_state("settings"))]
+StoreDep = Annotated[ArtifactStore, Depends(_app_state("store"))]
+BuilderDep = Annotated[Builder, Depends(_app_state("builder"))]
+ReconcilerDep = Annotated[Reconciler, Depends(_app_state("reconciler"))]
+GatewayDep = Annotated[Gateway, Depends(_app_state("gateway"))]
+ApiKeyCacheDep = Annotated[ApiKeyCache, Depends(_app_state("api_key_cache"))]
