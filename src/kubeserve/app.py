@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,9 +17,9 @@ from kubeserve.accounts.endpoints import router as accounts_router
 from kubeserve.accounts.throttle import LoginThrottle
 from kubeserve.config import Settings
 from kubeserve.db import create_engine, create_sessionmaker
-from kubeserve.deployments.endpoints import gateway_router
 from kubeserve.deployments.endpoints import router as deployments_router
 from kubeserve.deployments.gateway import Gateway
+from kubeserve.deployments.gateway_asgi import OPENAPI_PATHS, GatewayFront
 from kubeserve.deployments.reconciler import Reconciler
 from kubeserve.errors import KubeServeError
 from kubeserve.registry.build import Builder
@@ -70,8 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router, prefix=API_PREFIX)
     app.include_router(registry_router, prefix=API_PREFIX)
     app.include_router(deployments_router, prefix=API_PREFIX)
-    app.include_router(gateway_router, prefix=API_PREFIX)
     _install_error_handlers(app)
+    app.add_middleware(GatewayFront, state=app.state)
+    _document_gateway(app)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     async def health() -> dict[str, str]:
@@ -79,6 +81,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _document_gateway(app: FastAPI) -> None:
+    """The gateway is served before FastAPI's router; list its paths in the OpenAPI page."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = original()
+        schema["paths"].update(OPENAPI_PATHS)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _build_runtime(settings: Settings) -> Runtime:

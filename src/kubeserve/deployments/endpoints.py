@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from kubeserve.accounts.dependencies import CurrentUser
 from kubeserve.db import SessionDep, after_commit
@@ -20,7 +20,6 @@ from kubeserve.deployments.schemas import (
 from kubeserve.state import GatewayDep, ReconcilerDep, SettingsDep
 
 router = APIRouter(tags=["deployments"])
-gateway_router = APIRouter(tags=["predict"])
 
 
 
@@ -106,15 +105,3 @@ def _forget_after_commit(session: Any, gateway: Gateway, name: str) -> None:
         gateway.forget(name)
 
     after_commit(session, forget)
-
-
-@gateway_router.api_route("/predict/{name}", methods=["POST"])
-async def predict(name: str, request: Request, gateway: GatewayDep) -> Response:
-    """Predict: `{"data": [[...]]}` -> `{"predictions": [...]}`. Owner's JWT or API key, unless public."""
-    return await gateway.forward(request, name, "")
-
-
-@gateway_router.api_route("/predict/{name}/{path:path}", methods=["GET", "POST"])
-async def predict_path(name: str, path: str, request: Request, gateway: GatewayDep) -> Response:
-    """The model's Open Inference Protocol (V2) endpoints: `.../v2/models/{model}/infer` etc."""
-    return await gateway.forward(request, name, path)

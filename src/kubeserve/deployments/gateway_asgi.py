@@ -1,0 +1,106 @@
+"""The gateway's HTTP front: a bare ASGI layer in front of FastAPI for /api/v1/predict/...
+
+Predictions are the hot path, so they skip FastAPI's routing, dependency injection and
+middleware (several hundred microseconds a request); everything else goes to the app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kubeserve.deployments.gateway import Call, Gateway
+from kubeserve.errors import KubeServeError, NotFound, PayloadTooLarge
+
+PREFIX = "/api/v1/predict/"
+MAX_BODY = 64 * 1024 * 1024
+
+
+class GatewayFront:
+    """Route `/api/v1/predict/{name}[/v2/...]` to the gateway; pass the rest to `app`."""
+
+    def __init__(self, app: ASGIApp, state: Any) -> None:
+        self.app, self.state = app, state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+            await self.app(scope, receive, send)
+            return
+        gateway: Gateway = self.state.gateway
+        try:
+            call = await _parse(scope, receive)
+            answer = await gateway.forward(call)
+            await _respond(send, answer.status, answer.content_type.encode(), answer.body)
+        except KubeServeError as exc:
+            body = orjson.dumps({"detail": exc.detail})
+            extra = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
+            await _respond(send, exc.status_code, b"application/json", body, extra)
+        except _Disconnected:
+            return
+
+
+class _Disconnected(Exception):
+    """The client went away before sending its whole body."""
+
+
+async def _parse(scope: Scope, receive: Receive) -> Call:
+    name, _, rest = scope["path"][len(PREFIX):].partition("/")
+    method = scope["method"]
+    if not name or (method != "POST" and not (method == "GET" and rest.startswith("v2"))):
+        raise NotFound("POST /api/v1/predict/{deployment}, or GET/POST .../v2/...")
+    content_type = credential = api_key = None
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            content_type = value.decode("latin-1")
+        elif key == b"x-api-key":
+            api_key = value.decode("latin-1")
+        elif key == b"authorization" and value[:7].lower() == b"bearer ":
+            credential = value[7:].decode("latin-1").strip()
+    return Call(name, method, rest, await _read_body(receive), content_type, api_key or credential)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise PayloadTooLarge(f"request body is larger than {MAX_BODY // (1024 * 1024)} MB")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _respond(send: Send, status: int, content_type: bytes, body: bytes,
+                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
+    await send({"type": "http.response.body", "body": body})
+
+
+_CALLER = [{"OAuth2PasswordBearer": []}, {"APIKeyHeader": []}]
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/v1/predict/{deployment}": {"post": {
+        "tags": ["predict"], "summary": "Predict",
+        "description": 'Body `{"data": [[...]]}` (or `instances`, or records by feature name), '
+                       'optional `"method": "predict_proba"`; answers `{"predictions": [...]}`. '
+                       "The owner's bearer token or API key (`X-API-Key`), unless public.",
+        "parameters": [{"name": "deployment", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {"200": {"description": "predictions"}, "503": {"description": "no replica ready"}},
+        "security": _CALLER,
+    }},
+    "/api/v1/predict/{deployment}/v2/{path}": {"post": {
+        "tags": ["predict"], "summary": "Open Inference Protocol (V2)",
+        "description": "`v2/models/{model}/infer`, `v2/health/ready`, `v2/models/{model}` (GET too).",
+        "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                       for n in ("deployment", "path")],
+        "responses": {"200": {"description": "the model server's answer"}},
+        "security": _CALLER,
+    }},
+}
