@@ -11,11 +11,11 @@ uv:  # uv installs the locked dependencies in seconds; pip brings it when missin
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 
 $(VENV)/.installed-run: pyproject.toml uv.lock | uv
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --compile-bytecode --python 3.11
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml uv.lock | uv
-	$(UV) sync --frozen --python 3.11 --extra test
+	$(UV) sync --frozen --compile-bytecode --python 3.11 --extra test
 	@touch $@ $(VENV)/.installed-run
 
 dashboard:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kubeserve.inference.batching import AdaptiveBatcher
 from kubeserve.inference.codec import Payload
 from kubeserve.inference.merge import run_batch
 from tests.inference.conftest import client_for, start_app
@@ -52,3 +53,18 @@ def test_run_batch_splits_rows_back() -> None:
     outcomes = run_batch(lambda x, m: getattr(model, m)(x), "predict",
                          [Payload(p, len(p), "array") for p in parts])
     assert [o.result().tolist() for o in outcomes] == [model.predict(p).tolist() for p in parts]
+
+
+async def test_alone_never_waits_and_together_merge() -> None:
+    sizes: list[int] = []
+    batcher = AdaptiveBatcher(lambda x, m: x.sum(axis=1), max_batch_size=64, max_wait=30.0,
+                              inline=False, arriving=lambda: 0, on_batch=sizes.append,
+                              exact=frozenset({"predict"}))
+    one = Payload(np.ones((1, 3)), 1, "array")
+    alone = await asyncio.wait_for(batcher.submit(one, "predict"), 5)  # max_wait is 30 s
+    assert alone.tolist() == [3.0]
+    rows = [Payload(np.full((1, 3), float(i)), 1, "array") for i in range(5)]
+    together = await asyncio.gather(*(batcher.submit(p, "predict") for p in rows))
+    assert [t.tolist() for t in together] == [[0.0], [3.0], [6.0], [9.0], [12.0]]
+    assert sizes == [1, 5]
+    batcher.close()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kubeserve.config import Settings
 from kubeserve.deployments.repository import DeploymentRepository, DeploymentRow, ReleaseRepository
+from kubeserve.registry.build import packages_dir
 from kubeserve.runtime.base import Autoscaling, DeploymentSpec, Phase, Runtime, RuntimeStatus
 from kubeserve.storage.base import ArtifactStore
 
@@ -87,7 +88,7 @@ class Reconciler:
             version_tag=version.version_tag, release=d.release, artifact_uri=artifact,
             requirements_uri=requirements, sha256=version.sha256 or "", replicas=d.replicas,
             autoscaling=Autoscaling(auto["min"], auto["max"], auto["target_in_flight"]) if auto else None,
-            packages_dir=str((self.settings.data_dir / "packages" / str(version.id)).resolve()),
+            packages_dir=str(packages_dir(self.settings, version.id)),
         )
 
     async def _artifact_uris(self, version_id: int, key: str) -> tuple[str, str]:

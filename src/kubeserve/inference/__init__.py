@@ -2,5 +2,5 @@
 
 Layout (runtime contract, data plane, thin HTTP layer, wired in `server`):
 settings, artifact, requirements, installer, pickle_scan (+ pickle_vm), model, signature,
-codec, v2, batching, metrics, dataplane, startup, rest, server, cli, inspect.
+codec, v2, batching (+ merge), metrics, dataplane, startup, asgi, rest, server, cli, inspect.
 """

@@ -2,9 +2,10 @@
 
 A request alone is predicted on the next turn of the event loop (no timer at concurrency 1);
 requests read in the same turn, or while a batch is being predicted, form one batch, up to
-`max_batch_size` rows. A short wait (`max_wait`) happens only while other requests are still
-being read. Fast models predict inline on the event loop (a thread hop would cost more
-than the prediction); slow ones in one worker thread, so the loop keeps reading requests.
+`max_batch_size` rows. Under load the batcher expects as many requests as its last batch
+held and waits up to `max_wait` for them; at concurrency 1 it never waits. Fast models
+predict inline on the event loop (a thread hop would cost more than the prediction); slow
+ones in one worker thread, so the loop keeps reading requests.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ class AdaptiveBatcher:
                  arriving: Callable[[], int], on_batch: Callable[[int], None],
                  exact: frozenset[str]) -> None:
         self._predict, self._max_rows, self._max_wait = predict, max_batch_size, max_wait
-        self._exact = exact  # methods that may merge requests into one call
+        self.exact = exact  # methods that may merge requests into one call (see merge.py)
         self._inline, self._arriving, self._on_batch = inline, arriving, on_batch
         self._queues: dict[tuple[str, str], deque[_Item]] = {}
         self._queued = 0
+        self._last = 1  # requests in the previous batch: how many to expect again
         self._busy = False
         self._timer: asyncio.Handle | None = None
         self._executor = None if inline else ThreadPoolExecutor(1, "predict")
@@ -49,7 +51,9 @@ class AdaptiveBatcher:
         if self._busy or self._queued == 0:
             return  # the running batch schedules the next one when it ends
         full = any(sum(p.rows for p, _ in q) >= self._max_rows for q in self._queues.values())
-        if full or self._arriving() == 0 or self._max_wait == 0:
+        # As many as last time (plus any still being read) is worth no wait; fewer waits up to
+        # max_wait for the rest, so cohorts of clients merge instead of alternating.
+        if full or self._max_wait == 0 or self._queued >= max(self._last, 1 + self._arriving()):
             if self._timer is not None:
                 self._timer.cancel()
             self._timer = loop.call_soon(self._flush, loop)
@@ -77,9 +81,10 @@ class AdaptiveBatcher:
         method, items = self._take()
         if not items:
             return self._schedule(loop)
+        self._last = len(items)
         self._on_batch(len(items))
         payloads = [p for p, _ in items]
-        merge = method in self._exact
+        merge = method in self.exact
         if self._executor is None:
             self._finish(loop, items, run_batch(self._predict, method, payloads, merge))
             return

@@ -6,6 +6,7 @@ encoding splits nothing but the request's own rows.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from kubeserve.inference import v2
 from kubeserve.inference.batching import AdaptiveBatcher
 from kubeserve.inference.codec import Payload, decode_predict
 from kubeserve.inference.model import ModelRuntime
+from kubeserve.inference.signature import outputs
 
 
 class PredictionFailed(KubeServeError):
@@ -28,9 +30,9 @@ class DataPlane:
     """Predictions and V2 metadata for the model `name`, through an adaptive batcher."""
 
     def __init__(self, name: str, version: str | None, model: ModelRuntime,
-                 batcher: AdaptiveBatcher, outputs: dict[str, dict[str, Any]]) -> None:
-        self.name, self.version, self.model = name, version, model
-        self.batcher, self.outputs = batcher, outputs
+                 batcher: AdaptiveBatcher) -> None:
+        self.name, self.version, self.model, self.batcher = name, version, model, batcher
+        self._outputs: dict[str, dict[str, Any]] | None = None
 
     async def predict(self, body: bytes) -> bytes:
         """POST /predict -> `{"predictions": [...]}`."""
@@ -51,7 +53,11 @@ class DataPlane:
     def metadata(self, name: str) -> dict[str, Any]:
         """GET /v2/models/{name}."""
         self.check_name(name)
-        return v2.model_metadata(self.name, self.version, self.model, self.outputs)
+        if self._outputs is None:  # one prediction per method: not on the cold-start path
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._outputs = outputs(self.model)
+        return v2.model_metadata(self.name, self.version, self.model, self._outputs)
 
     def check_name(self, name: str) -> None:
         if name != self.name:

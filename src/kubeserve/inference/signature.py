@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from kubeserve.inference.model import SklearnModel
+from kubeserve.inference.model import ModelRuntime, SklearnModel
 
 _KIND_TO_V2 = {"b": "BOOL", "U": "BYTES", "S": "BYTES", "O": "BYTES"}
 
@@ -30,7 +30,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def outputs(model: SklearnModel) -> dict[str, dict[str, Any]]:
+def outputs(model: ModelRuntime) -> dict[str, dict[str, Any]]:
     """Per method: V2 datatype and shape (-1 for the rows), from one prediction on the sample."""
     found: dict[str, dict[str, Any]] = {}
     sample = model.sample_input()

@@ -7,6 +7,7 @@ the data plane exists only once every step has passed, so a half-loaded model ne
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 import warnings
@@ -56,7 +57,7 @@ class ServerState:
         log.info("start-up: %s took %.1f ms", what, (time.perf_counter() - start) * 1000)
 
 
-def _load(plan: StartupPlan, state: ServerState) -> tuple[Any, dict[str, Any], frozenset[str]]:
+def _load(plan: StartupPlan, state: ServerState) -> Any:
     """The blocking steps, run in a thread; numpy and the model's libraries load here."""
     from kubeserve.inference import installer
     from kubeserve.inference.pickle_scan import scan_file
@@ -67,18 +68,22 @@ def _load(plan: StartupPlan, state: ServerState) -> tuple[Any, dict[str, Any], f
         for note in installer.ensure(plan.requirements or "", plan.packages_dir, recorded,
                                      plan.pip_index_url):
             log.info("requirements: %s", note)
-    from kubeserve.inference.merge import exact_methods
     from kubeserve.inference.model import SklearnModel
-    from kubeserve.inference.signature import outputs
 
     with state.step("loading the model"):
         model = SklearnModel.load(plan.artifact)
     with state.step("warming up"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # probes on made-up rows: log(0) and the like
+        warnings.simplefilter("ignore")  # an all-zero row may make a model warn
         model.warm_up()
-        specs = outputs(model)
-        exact = exact_methods(model)
-    return model, specs, exact
+    return model
+
+
+def _probe(model: Any) -> frozenset[str]:
+    from kubeserve.inference.merge import exact_methods
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # made-up rows: log(0) and the like
+        return exact_methods(model)
 
 
 async def start(plan: StartupPlan, state: ServerState, metrics: Metrics,
@@ -86,23 +91,28 @@ async def start(plan: StartupPlan, state: ServerState, metrics: Metrics,
     """Run every step; on success publish the data plane, else record why not."""
     began = time.perf_counter()
     try:
-        model, specs, exact = await asyncio.to_thread(_load, plan, state)
+        model = await asyncio.to_thread(_load, plan, state)
         from kubeserve.inference.batching import AdaptiveBatcher
         from kubeserve.inference.dataplane import DataPlane
 
         inline = model.predict_seconds < INLINE_BELOW_SECONDS
         batcher = AdaptiveBatcher(model.predict, plan.max_batch_size,
                                   plan.max_batch_wait_ms / 1000, inline, arriving,
-                                  metrics.batch_size.observe, exact)
-        state.dataplane = DataPlane(plan.name, plan.version, model, batcher, specs)
+                                  metrics.batch_size.observe, frozenset())
+        state.dataplane = DataPlane(plan.name, plan.version, model, batcher)
     except Exception as exc:
         state.status, state.detail = "failed", f"{state.detail} failed: {exc}"
         log.error("start-up failed: %s", state.detail, exc_info=not _expected(exc))
         return
     state.status, state.detail = "ready", "ready"
-    log.info("model %r ready in %.0f ms (predict %.2f ms, %s; requests merged for: %s)",
-             plan.name, (time.perf_counter() - began) * 1000, model.predict_seconds * 1000,
-             "inline" if inline else "in a worker thread", ", ".join(sorted(exact)) or "none")
+    gc.freeze()  # the libraries' million objects: no more full collections walking them
+    log.info("model %r ready in %.0f ms (predict %.2f ms, %s)", plan.name,
+             (time.perf_counter() - began) * 1000, model.predict_seconds * 1000,
+             "inline" if inline else "in a worker thread")
+    # Off the cold-start path: until this answers, requests are predicted one by one (exact).
+    batcher.exact = await asyncio.to_thread(_probe, model)
+    log.info("requests merged into one predict for: %s", ", ".join(sorted(batcher.exact)) or
+             "no method (answers would differ in the last bits)")
 
 
 def _expected(exc: Exception) -> bool:

@@ -24,6 +24,11 @@ from kubeserve.storage.base import ArtifactStore, StorageError
 log = logging.getLogger(__name__)
 
 
+def packages_dir(settings: Settings, version_id: int) -> Path:
+    """Where the build installs what a version's requirements add; local replicas reuse it."""
+    return (settings.data_dir / "packages" / str(version_id)).resolve()
+
+
 class Builder:
     """Runs builds as background tasks; `resume()` re-queues builds a restart interrupted."""
 
@@ -56,8 +61,7 @@ class Builder:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def packages_dir(self, version_id: int) -> Path:
-        """Where the build installs what the version's requirements add (replicas reuse it)."""
-        return (self.settings.data_dir / "packages" / str(version_id)).resolve()
+        return packages_dir(self.settings, version_id)
 
     async def _build(self, version_id: int) -> None:
         async with self._semaphore:
