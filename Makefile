@@ -31,6 +31,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/run.py
+	$(VENV)/bin/python bench/gateway.py
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests

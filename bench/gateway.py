@@ -34,8 +34,12 @@ TRIALS, SECONDS = 5, 8
 
 
 def lua(path: Path, url_path: str, headers: dict[str, str]) -> Path:
-    lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"',
-             f'wrk.path = "{url_path}"', f"wrk.body = [=[{json.dumps(ROW)}]=]"]
+    lines = [
+        'wrk.method = "POST"',
+        'wrk.headers["Content-Type"] = "application/json"',
+        f'wrk.path = "{url_path}"',
+        f"wrk.body = [=[{json.dumps(ROW)}]=]",
+    ]
     lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -66,8 +70,9 @@ async def deploy_to_first_prediction(app: Any, http: httpx.AsyncClient, version_
     return elapsed
 
 
-async def hop_cost(app: Any, http: httpx.AsyncClient, base: str, version_id: int, key: str,
-                   work: Path) -> dict[str, dict[str, LoadResult]]:
+async def hop_cost(
+    app: Any, http: httpx.AsyncClient, base: str, version_id: int, key: str, work: Path
+) -> dict[str, dict[str, LoadResult]]:
     dep = (await http.post("/deployments", json={"version_id": version_id})).json()
     while not app.state.reconciler.runtime.endpoints(dep["name"]):
         await asyncio.sleep(0.05)
@@ -77,29 +82,40 @@ async def hop_cost(app: Any, http: httpx.AsyncClient, base: str, version_id: int
     results: dict[str, dict[str, LoadResult]] = {"direct": {}, "gateway": {}}
     for connections in (1, 32):
         results["direct"][f"c{connections}"] = await asyncio.to_thread(
-            run_wrk, endpoint.url, direct, connections, SECONDS)
+            run_wrk, endpoint.url, direct, connections, SECONDS
+        )
         results["gateway"][f"c{connections}"] = await asyncio.to_thread(
-            run_wrk, base, gateway, connections, SECONDS)
+            run_wrk, base, gateway, connections, SECONDS
+        )
     return results
 
 
 def report(cold: list[float], hop: dict[str, dict[str, LoadResult]]) -> str:
     d, g = hop["direct"], hop["gateway"]
-    lines = [f"# Gateway and deploy benchmark ({time.strftime('%Y-%m-%d %H:%M:%S')})", "",
-             f"deploy request -> first good prediction (iris, warm pool): median "
-             f"{statistics.median(cold) * 1000:.0f} ms over {len(cold)} deploys "
-             f"({', '.join(f'{c * 1000:.0f}' for c in cold)} ms); target < 500 ms", "",
-             "| path | c=1 req/s | c=1 p50 ms | c=1 p99 ms | c=32 req/s | c=32 p50 ms | c=32 p99 ms |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Gateway and deploy benchmark ({time.strftime('%Y-%m-%d %H:%M:%S')})",
+        "",
+        f"deploy request -> first good prediction (iris, warm pool): median "
+        f"{statistics.median(cold) * 1000:.0f} ms over {len(cold)} deploys "
+        f"({', '.join(f'{c * 1000:.0f}' for c in cold)} ms); target < 500 ms",
+        "",
+        "| path | c=1 req/s | c=1 p50 ms | c=1 p99 ms | c=32 req/s | c=32 p50 ms | c=32 p99 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, r in (("replica direct", d), ("through gateway", g)):
-        lines.append(f"| {name} | {r['c1'].rps:,.0f} | {r['c1'].p50_ms:.2f} | {r['c1'].p99_ms:.2f} | "
-                     f"{r['c32'].rps:,.0f} | {r['c32'].p50_ms:.2f} | {r['c32'].p99_ms:.2f} |")
+        lines.append(
+            f"| {name} | {r['c1'].rps:,.0f} | {r['c1'].p50_ms:.2f} | {r['c1'].p99_ms:.2f} | "
+            f"{r['c32'].rps:,.0f} | {r['c32'].p50_ms:.2f} | {r['c32'].p99_ms:.2f} |"
+        )
     hop_ms = g["c1"].p50_ms - d["c1"].p50_ms
     kept = g["c32"].rps / d["c32"].rps
-    lines += ["", f"- gateway hop at c=1 p50: +{hop_ms:.2f} ms (target < 0.5 ms)",
-              f"- gateway keeps {kept:.0%} of direct throughput at c=32 (target >= 70%); "
-              f"c=1: {g['c1'].rps / d['c1'].rps:.0%}",
-              f"- errors: direct {d['c1'].errors + d['c32'].errors}, gateway {g['c1'].errors + g['c32'].errors}"]
+    lines += [
+        "",
+        f"- gateway hop at c=1 p50: +{hop_ms:.2f} ms (target < 0.5 ms)",
+        f"- gateway keeps {kept:.0%} of direct throughput at c=32 (target >= 70%); "
+        f"c=1: {g['c1'].rps / d['c1'].rps:.0%}",
+        f"- errors: direct {d['c1'].errors + d['c32'].errors}, gateway {g['c1'].errors + g['c32'].errors}",
+    ]
     return "\n".join(lines) + "\n"
 
 

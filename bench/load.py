@@ -20,10 +20,12 @@ class LoadResult:
 
 def lua_script(path: Path, body: str, url_path: str) -> Path:
     """A wrk script POSTing `body` (JSON) to `url_path`."""
-    path.write_text('wrk.method = "POST"\n'
-                    'wrk.headers["Content-Type"] = "application/json"\n'
-                    f'wrk.path = "{url_path}"\n'
-                    f"wrk.body = [=[{body}]=]\n")
+    path.write_text(
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.path = "{url_path}"\n'
+        f"wrk.body = [=[{body}]=]\n"
+    )
     return path
 
 
@@ -34,8 +36,22 @@ def _ms(text: str) -> float:
 
 def run_wrk(base_url: str, script: Path, connections: int, seconds: int) -> LoadResult:
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
-         "-s", str(script), base_url], capture_output=True, text=True, check=True).stdout
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(script),
+            base_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))

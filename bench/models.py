@@ -34,12 +34,10 @@ def build(work: Path) -> dict[str, dict[str, Any]]:
 
     work.mkdir(parents=True, exist_ok=True)
     x, y = load_iris(return_X_y=True)
-    xf, yf = make_classification(n_samples=5000, n_features=20, n_informative=10,
-                                 random_state=0)
+    xf, yf = make_classification(n_samples=5000, n_features=20, n_informative=10, random_state=0)
     specs = {
         "iris": (LogisticRegression(max_iter=1000).fit(x, y), x),
-        "forest": (RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0)
-                   .fit(xf, yf), xf),
+        "forest": (RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0).fit(xf, yf), xf),
     }
     models = {}
     for name, (model, data) in specs.items():
@@ -47,16 +45,21 @@ def build(work: Path) -> dict[str, dict[str, Any]]:
         path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump(model, path)
         rows = data[:64].tolist()
-        models[name] = {"path": path, "rows": rows,
-                        "expected": model.predict(data[:64]).tolist()}
+        models[name] = {"path": path, "rows": rows, "expected": model.predict(data[:64]).tolist()}
     return models
 
 
-def floor(python: str, path: Path, rows: list[list[float]], env: dict[str, str],
-          repeats: int = 2000) -> dict[str, Any]:
+def floor(
+    python: str, path: Path, rows: list[list[float]], env: dict[str, str], repeats: int = 2000
+) -> dict[str, Any]:
     """Median in-process predict time (ms) for one row and for 64 rows, in a fresh process."""
-    out = subprocess.run([python, "-c", FLOOR_SCRIPT, str(path), json.dumps(rows),
-                          str(repeats)], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [python, "-c", FLOOR_SCRIPT, str(path), json.dumps(rows), str(repeats)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

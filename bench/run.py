@@ -55,12 +55,24 @@ def ensure_tools() -> None:
 
         venv = HERE / ".venv-mlserver"
         subprocess.run(["uv", "venv", "-q", "-p", "python3.11", str(venv)], check=True)
-        subprocess.run(["uv", "pip", "install", "-q", "--python", str(venv / "bin" / "python"),
-                        *MLSERVER_PACKAGES, f"scikit-learn=={sklearn.__version__}"], check=True)
+        subprocess.run(
+            [
+                "uv",
+                "pip",
+                "install",
+                "-q",
+                "--python",
+                str(venv / "bin" / "python"),
+                *MLSERVER_PACKAGES,
+                f"scikit-learn=={sklearn.__version__}",
+            ],
+            check=True,
+        )
 
 
-def measure(server: Server, model: dict[str, Any], work: Path, env: dict[str, str],
-            seconds: int, starts: int) -> dict[str, Any]:
+def measure(
+    server: Server, model: dict[str, Any], work: Path, env: dict[str, str], seconds: int, starts: int
+) -> dict[str, Any]:
     """Cold starts, answer check, then wrk at c=1, c=32 and a 64-row batch at c=1."""
     rows, expected, path = model["rows"], model["expected"], model["path"]
     colds = []
@@ -75,8 +87,11 @@ def measure(server: Server, model: dict[str, Any], work: Path, env: dict[str, st
         first_good_answer(server, base, proc, rows, expected)  # all 64 rows, exactly
         one = lua_script(work / "one.lua", json.dumps(server.body(rows[:1])), server.path)
         batch = lua_script(work / "batch.lua", json.dumps(server.body(rows)), server.path)
-        result = {"c1": run_wrk(base, one, 1, seconds), "c32": run_wrk(base, one, 32, seconds),
-                  "b64": run_wrk(base, batch, 1, seconds)}
+        result = {
+            "c1": run_wrk(base, one, 1, seconds),
+            "c32": run_wrk(base, one, 32, seconds),
+            "b64": run_wrk(base, batch, 1, seconds),
+        }
         result = {k: vars(v) for k, v in result.items()}
         result["rss_mb"], result["uss_mb"] = tree_memory_mb(proc.pid)
         result["load_avg"] = os.getloadavg()[0]
@@ -97,17 +112,21 @@ def main() -> None:
     work = HERE / ".work"
     env = bench_env(args.keep_openblas_env)
     models = build(work / "models")
-    servers = [s for s in SERVERS if not args.only or any(
-        s.name.lower().startswith(o.strip().lower()) for o in args.only.split(","))]
+    servers = [
+        s
+        for s in SERVERS
+        if not args.only or any(s.name.lower().startswith(o.strip().lower()) for o in args.only.split(","))
+    ]
     results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "models": {}}
     for name, model in models.items():
-        entry = results["models"][name] = {"floor": floor(MAIN_PYTHON, model["path"],
-                                                          model["rows"], env), "servers": {}}
+        entry = results["models"][name] = {
+            "floor": floor(MAIN_PYTHON, model["path"], model["rows"], env),
+            "servers": {},
+        }
         for server in servers:
             print(f"[bench] {name}: {server.name} ...", flush=True)
             try:
-                entry["servers"][server.name] = measure(server, model, work, env, args.seconds,
-                                                        args.starts)
+                entry["servers"][server.name] = measure(server, model, work, env, args.seconds, args.starts)
             except Exception as exc:  # report it and go on with the others
                 print(f"[bench] {server.name} failed: {exc}", flush=True)
                 entry["servers"][server.name] = {"error": str(exc)}

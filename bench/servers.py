@@ -33,42 +33,66 @@ class Server:
 
 
 def _v2_body(rows: list[list[float]]) -> dict[str, Any]:
-    return {"inputs": [{"name": "input-0", "shape": [len(rows), len(rows[0])],
-                        "datatype": "FP64", "data": rows}]}
+    return {
+        "inputs": [{"name": "input-0", "shape": [len(rows), len(rows[0])], "datatype": "FP64", "data": rows}]
+    }
 
 
 def _kubeserve(model: Path, port: int, work: Path) -> list[str]:
-    return [MAIN_PYTHON, "-m", "kubeserve.inference", "--artifact", str(model),
-            "--port", str(port), "--name", "model"]
+    return [
+        MAIN_PYTHON,
+        "-m",
+        "kubeserve.inference",
+        "--artifact",
+        str(model),
+        "--port",
+        str(port),
+        "--name",
+        "model",
+    ]
 
 
 def _fastapi(model: Path, port: int, work: Path) -> list[str]:
-    return [MAIN_PYTHON, "-m", "uvicorn", "plain_fastapi:app", "--app-dir", str(HERE),
-            "--port", str(port)]
+    return [MAIN_PYTHON, "-m", "uvicorn", "plain_fastapi:app", "--app-dir", str(HERE), "--port", str(port)]
 
 
 def _mlserver(model: Path, port: int, work: Path) -> list[str]:
     """A model repository as MLServer's docs describe it; MLServer's defaults otherwise."""
     repo = work / f"mlserver-{port}"
     (repo / "model").mkdir(parents=True, exist_ok=True)
-    (repo / "settings.json").write_text(json.dumps(
-        {"http_port": port, "grpc_port": free_port(), "metrics_port": free_port(),
-         "host": "127.0.0.1"}))
-    (repo / "model" / "model-settings.json").write_text(json.dumps(
-        {"name": "model", "implementation": "mlserver_sklearn.SKLearnModel",
-         "parameters": {"uri": str(model), "version": "v1"}}))
+    (repo / "settings.json").write_text(
+        json.dumps(
+            {"http_port": port, "grpc_port": free_port(), "metrics_port": free_port(), "host": "127.0.0.1"}
+        )
+    )
+    (repo / "model" / "model-settings.json").write_text(
+        json.dumps(
+            {
+                "name": "model",
+                "implementation": "mlserver_sklearn.SKLearnModel",
+                "parameters": {"uri": str(model), "version": "v1"},
+            }
+        )
+    )
     return [MLSERVER, "start", str(repo)]
 
 
 SERVERS = [
-    Server("KubeServe", _kubeserve, "/predict", lambda rows: {"data": rows},
-           lambda doc: doc["predictions"]),
-    Server("KubeServe (V2)", _kubeserve, "/v2/models/model/infer", _v2_body,
-           lambda doc: doc["outputs"][0]["data"], cold_start=False),
-    Server("MLServer 1.7.1", _mlserver, "/v2/models/model/infer", _v2_body,
-           lambda doc: doc["outputs"][0]["data"]),
-    Server("plain FastAPI", _fastapi, "/predict", lambda rows: {"data": rows},
-           lambda doc: doc["predictions"]),
+    Server("KubeServe", _kubeserve, "/predict", lambda rows: {"data": rows}, lambda doc: doc["predictions"]),
+    Server(
+        "KubeServe (V2)",
+        _kubeserve,
+        "/v2/models/model/infer",
+        _v2_body,
+        lambda doc: doc["outputs"][0]["data"],
+        cold_start=False,
+    ),
+    Server(
+        "MLServer 1.7.1", _mlserver, "/v2/models/model/infer", _v2_body, lambda doc: doc["outputs"][0]["data"]
+    ),
+    Server(
+        "plain FastAPI", _fastapi, "/predict", lambda rows: {"data": rows}, lambda doc: doc["predictions"]
+    ),
 ]
 
 
@@ -78,21 +102,32 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def launch(server: Server, model: Path, work: Path, env: dict[str, str]) -> tuple[
-        subprocess.Popen[bytes], str]:
+def launch(
+    server: Server, model: Path, work: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     log = (work / "logs").joinpath(f"{server.name.split()[0]}-{port}.log")
     log.parent.mkdir(parents=True, exist_ok=True)
     env = {**env, "MODEL_PATH": str(model)}  # the plain FastAPI server reads it
-    proc = subprocess.Popen(server.command(model, port, work), cwd=work, env=env,
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        server.command(model, port, work),
+        cwd=work,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     return proc, f"http://127.0.0.1:{port}"
 
 
-def first_good_answer(server: Server, base: str, proc: subprocess.Popen[bytes],
-                      rows: list[list[float]], expected: list[Any],
-                      deadline: float = 120) -> float:
+def first_good_answer(
+    server: Server,
+    base: str,
+    proc: subprocess.Popen[bytes],
+    rows: list[list[float]],
+    expected: list[Any],
+    deadline: float = 120,
+) -> float:
     """Seconds until the server answers `rows` correctly (polling every 10 ms)."""
     start, body = time.monotonic(), server.body(rows)
     with httpx.Client(timeout=5) as client:
@@ -104,8 +139,7 @@ def first_good_answer(server: Server, base: str, proc: subprocess.Popen[bytes],
                 if r.status_code == 200:
                     got = server.answer(r.json())
                     if got != expected:
-                        raise RuntimeError(f"{server.name} answered {got[:5]}..., "
-                                           f"expected {expected[:5]}...")
+                        raise RuntimeError(f"{server.name} answered {got[:5]}..., expected {expected[:5]}...")
                     return time.monotonic() - start
             except httpx.TransportError:
                 pass
@@ -143,8 +177,9 @@ def tree_memory_mb(pid: int) -> tuple[float, float]:
         p = todo.pop()
         todo += children.get(p, [])
         try:
-            rollup = dict(line.split(":", 1) for line in
-                          Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()[1:])
+            rollup = dict(
+                line.split(":", 1) for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()[1:]
+            )
         except (OSError, ValueError):
             continue
         kb = {k: int(v.split()[0]) for k, v in rollup.items()}

@@ -43,9 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.store = build_store(settings)
-        app.state.login_throttle = LoginThrottle(
-            settings.login_max_failures, settings.login_lockout_seconds
-        )
+        app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_lockout_seconds)
         app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker)
         app.state.api_key_cache = ApiKeyCache()
         runtime = _build_runtime(settings)
@@ -108,7 +106,5 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()
-        ]
+        errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
         return JSONResponse({"detail": errors}, 422)

@@ -18,9 +18,20 @@ from typing import IO, Any, TypedDict
 import httpx
 
 __all__ = [
-    "Client", "KubeServeError", "KubeServeAPIError", "KubeServeConnectionError",
-    "KubeServeTimeout", "BuildFailed", "DeploymentFailed",
-    "User", "Token", "ApiKey", "Model", "Version", "Deployment", "Release",
+    "Client",
+    "KubeServeError",
+    "KubeServeAPIError",
+    "KubeServeConnectionError",
+    "KubeServeTimeout",
+    "BuildFailed",
+    "DeploymentFailed",
+    "User",
+    "Token",
+    "ApiKey",
+    "Model",
+    "Version",
+    "Deployment",
+    "Release",
 ]
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -189,12 +200,18 @@ class Client:
     >>> ks.predict("iris-0a1b2c3d4e", [[5.1, 3.5, 1.4, 0.2]])
     """
 
-    def __init__(self, url: str | None = None, token: str | None = None,
-                 api_key: str | None = None, timeout: float = 30.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.url = (url or os.environ.get("KUBESERVE_URL") or DEFAULT_URL).rstrip("/")
-        self._http = httpx.Client(base_url=f"{self.url}/api/v1", transport=transport,
-                                  timeout=httpx.Timeout(timeout, connect=5.0))
+        self._http = httpx.Client(
+            base_url=f"{self.url}/api/v1", transport=transport, timeout=httpx.Timeout(timeout, connect=5.0)
+        )
         self.token, self.api_key = token, api_key
 
     @property
@@ -295,8 +312,9 @@ class Client:
     def get_model(self, model_id: int) -> Model:
         return self._call("GET", f"/models/{model_id}")
 
-    def update_model(self, model_id: int, *, type: str | None = None,
-                     description: str | None = None) -> Model:
+    def update_model(
+        self, model_id: int, *, type: str | None = None, description: str | None = None
+    ) -> Model:
         body = _present(type=type, description=description)
         return self._call("PATCH", f"/models/{model_id}", json=body)
 
@@ -318,9 +336,13 @@ class Client:
     def delete_version(self, version_id: int) -> None:
         self._call("DELETE", f"/versions/{version_id}")
 
-    def upload(self, version_id: int, model_file: str | Path,
-               requirements_file: str | Path | None = None,
-               progress: Progress | None = None) -> Version:
+    def upload(
+        self,
+        version_id: int,
+        model_file: str | Path,
+        requirements_file: str | Path | None = None,
+        progress: Progress | None = None,
+    ) -> Version:
         """Stream the model file (and requirements.txt) to the version; it becomes `Building`.
 
         `progress(sent, total)` is called as bytes leave, for a progress bar.
@@ -341,8 +363,12 @@ class Client:
                 reader = _CountingReader(stack.enter_context(path.open("rb")), report)
                 files[field] = (path.name, reader)
                 readers.append(reader)
-            return self._call("POST", f"/versions/{version_id}/upload", files=files,
-                              timeout=httpx.Timeout(300.0, connect=5.0))
+            return self._call(
+                "POST",
+                f"/versions/{version_id}/upload",
+                files=files,
+                timeout=httpx.Timeout(300.0, connect=5.0),
+            )
 
     def download_artifact(self, version_id: int, destination: str | Path) -> Path:
         """Save the version's model file to `destination`."""
@@ -359,8 +385,7 @@ class Client:
             raise KubeServeConnectionError(self.url, exc) from exc
         return destination
 
-    def wait_for_version(self, version_id: int, timeout: float = 600.0,
-                         interval: float = 0.5) -> Version:
+    def wait_for_version(self, version_id: int, timeout: float = 600.0, interval: float = 0.5) -> Version:
         """Poll until the build is done: the `Ready` version, or `BuildFailed`."""
         deadline = time.monotonic() + timeout
         while True:
@@ -377,14 +402,24 @@ class Client:
             time.sleep(interval)
 
     # deployments
-    def create_deployment(self, version_id: int, replicas: int = 1, *, public: bool = False,
-                          autoscaling: dict[str, Any] | None = None) -> Deployment:
+    def create_deployment(
+        self,
+        version_id: int,
+        replicas: int = 1,
+        *,
+        public: bool = False,
+        autoscaling: dict[str, Any] | None = None,
+    ) -> Deployment:
         """Deploy a `Ready` version; it starts `Pending` (see `wait_for_deployment`).
 
         `autoscaling`: `{"min": 1, "max": 3, "target_in_flight": 4}`; replicas then follow load.
         """
-        body = {"version_id": version_id, "replicas": replicas, "public": public,
-                **_present(autoscaling=autoscaling)}
+        body = {
+            "version_id": version_id,
+            "replicas": replicas,
+            "public": public,
+            **_present(autoscaling=autoscaling),
+        }
         return self._call("POST", "/deployments", json=body)
 
     def list_deployments(self) -> list[Deployment]:
@@ -393,8 +428,14 @@ class Client:
     def get_deployment(self, deployment_id: int) -> Deployment:
         return self._call("GET", f"/deployments/{deployment_id}")
 
-    def update_deployment(self, deployment_id: int, *, version_id: int | None = None,
-                          replicas: int | None = None, public: bool | None = None) -> Deployment:
+    def update_deployment(
+        self,
+        deployment_id: int,
+        *,
+        version_id: int | None = None,
+        replicas: int | None = None,
+        public: bool | None = None,
+    ) -> Deployment:
         """`version_id` rolls out a new release (zero downtime); `replicas` scales."""
         body = _present(version_id=version_id, replicas=replicas, public=public)
         return self._call("PATCH", f"/deployments/{deployment_id}", json=body)
@@ -419,8 +460,9 @@ class Client:
     def version_deployments(self, version_id: int) -> list[Deployment]:
         return self._call("GET", f"/versions/{version_id}/deployments")
 
-    def wait_for_deployment(self, deployment_id: int, timeout: float = 300.0,
-                            release: int | None = None, interval: float = 0.5) -> Deployment:
+    def wait_for_deployment(
+        self, deployment_id: int, timeout: float = 300.0, release: int | None = None, interval: float = 0.5
+    ) -> Deployment:
         """Poll until the deployment is `Running` and serving `release` (default: its current).
 
         Raises `DeploymentFailed` when it fails or that release's rollout fails (the previous
@@ -452,8 +494,7 @@ class Client:
         if hasattr(data, "tolist"):
             data = data.tolist()
         is_url = deployment.startswith(("http://", "https://"))
-        answer = self._call("POST", deployment if is_url else f"/predict/{deployment}",
-                            json={"data": data})
+        answer = self._call("POST", deployment if is_url else f"/predict/{deployment}", json={"data": data})
         return answer["predictions"]
 
 

@@ -82,9 +82,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
-        if self.environment == "production":
-            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
-                raise ValueError("KUBESERVE_SECRET_KEY (32+ chars) is required in production")
+        weak_key = self.secret_key is None or len(self.secret_key.get_secret_value()) < 32
+        if self.environment == "production" and weak_key:
+            raise ValueError("KUBESERVE_SECRET_KEY (32+ chars) is required in production")
         return self
 
     @property

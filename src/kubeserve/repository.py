@@ -24,13 +24,13 @@ class Repository(Generic[T]):
     async def get_by_id(self, id_: int) -> T | None:
         return await self.session.get(self.model, id_)
 
-    async def one_or_none(self, statement: Select[tuple[T]]) -> T | None:
+    async def one_or_none(self, statement: Select[T]) -> T | None:
         return (await self.session.execute(statement)).scalars().first()
 
-    async def list(self, statement: Select[tuple[T]]) -> Sequence[T]:
+    async def list(self, statement: Select[T]) -> Sequence[T]:
         return (await self.session.execute(statement)).scalars().all()
 
-    def select(self) -> Select[tuple[T]]:
+    def select(self) -> Select[T]:
         return select(self.model)
 
     async def add(self, obj: T) -> T:

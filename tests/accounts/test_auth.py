@@ -27,13 +27,17 @@ async def test_register_duplicate_email_is_409(client: httpx.AsyncClient) -> Non
 
 
 async def test_register_rejects_bad_input(client: httpx.AsyncClient) -> None:
-    for payload in ({"email": "not-an-email", "password": PASSWORD},
-                    {"email": "x@example.com", "password": "short"}, {"email": "x@example.com"}):
+    for payload in (
+        {"email": "not-an-email", "password": PASSWORD},
+        {"email": "x@example.com", "password": "short"},
+        {"email": "x@example.com"},
+    ):
         r = await client.post("/api/v1/auth/register", json=payload)
         assert r.status_code == 422, payload
         assert "detail" in r.json()
-    r = await client.post("/api/v1/auth/register", content=b"{not json",
-                          headers={"content-type": "application/json"})
+    r = await client.post(
+        "/api/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422
 
 
@@ -51,7 +55,9 @@ async def test_login_form_and_json_then_me(client: httpx.AsyncClient) -> None:
 
 async def test_token_claims(client: httpx.AsyncClient, settings: Settings) -> None:
     await client.post("/api/v1/auth/register", json={"email": "c@example.com", "password": PASSWORD})
-    token = (await client.post("/api/v1/auth/login", json={"email": "c@example.com", "password": PASSWORD})).json()["access_token"]
+    token = (
+        await client.post("/api/v1/auth/login", json={"email": "c@example.com", "password": PASSWORD})
+    ).json()["access_token"]
     claims = jwt.decode(token, settings.jwt_key, algorithms=["HS256"])
     assert {"sub", "exp", "iat"} <= set(claims)
     assert claims["exp"] - claims["iat"] == 3600
@@ -60,7 +66,9 @@ async def test_token_claims(client: httpx.AsyncClient, settings: Settings) -> No
 async def test_same_401_for_unknown_email_and_wrong_password(client: httpx.AsyncClient) -> None:
     await client.post("/api/v1/auth/register", json={"email": "w@example.com", "password": PASSWORD})
     wrong = await client.post("/api/v1/auth/login", json={"email": "w@example.com", "password": "nope-nope"})
-    unknown = await client.post("/api/v1/auth/login", json={"email": "ghost@example.com", "password": "nope-nope"})
+    unknown = await client.post(
+        "/api/v1/auth/login", json={"email": "ghost@example.com", "password": "nope-nope"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
 
@@ -93,11 +101,16 @@ async def test_me_refuses_missing_bad_and_expired_tokens(
     assert (await client.get("/api/v1/me", headers={"Authorization": "Bearer junk"})).status_code == 401
     sub = jwt.decode(user_headers["Authorization"].split()[1], settings.jwt_key, algorithms=["HS256"])["sub"]
     now = int(time.time())
-    expired = jwt.encode({"sub": sub, "iat": now - 7200, "exp": now - 3600, "typ": "access"},
-                         settings.jwt_key, algorithm="HS256")
+    expired = jwt.encode(
+        {"sub": sub, "iat": now - 7200, "exp": now - 3600, "typ": "access"},
+        settings.jwt_key,
+        algorithm="HS256",
+    )
     r = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401
-    forged = jwt.encode({"sub": sub, "iat": now, "exp": now + 60, "typ": "access"}, "x" * 40, algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": sub, "iat": now, "exp": now + 60, "typ": "access"}, "x" * 40, algorithm="HS256"
+    )
     assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})).status_code == 401
 
 

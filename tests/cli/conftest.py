@@ -44,17 +44,27 @@ class Cli:
     def __init__(self, url: str, config_dir: Path) -> None:
         self.url, self.config_dir = url, config_dir
         self.env: dict[str, str | None] = {
-            "KUBESERVE_URL": url, "KUBESERVE_CONFIG_DIR": str(config_dir), "COLUMNS": "200",
-            "KUBESERVE_EMAIL": None, "KUBESERVE_PASSWORD": None, "KUBESERVE_API_KEY": None,
+            "KUBESERVE_URL": url,
+            "KUBESERVE_CONFIG_DIR": str(config_dir),
+            "COLUMNS": "200",
+            "KUBESERVE_EMAIL": None,
+            "KUBESERVE_PASSWORD": None,
+            "KUBESERVE_API_KEY": None,
         }
 
-    def __call__(self, *args: object, expect: int = 0, input: str | None = None,
-                 env: dict[str, str | None] | None = None) -> Result:
+    def __call__(
+        self,
+        *args: object,
+        expect: int = 0,
+        input: str | None = None,
+        env: dict[str, str | None] | None = None,
+    ) -> Result:
         argv = [str(a) for a in args]
         result = CliRunner().invoke(app, argv, input=input, env={**self.env, **(env or {})})
         assert result.exit_code == expect, (
             f"kubeserve {' '.join(argv)} -> {result.exit_code}\nstdout: {result.stdout}\n"
-            f"stderr: {result.stderr}\nexception: {result.exception!r}")
+            f"stderr: {result.stderr}\nexception: {result.exception!r}"
+        )
         if expect:
             assert isinstance(result.exception, SystemExit), repr(result.exception)  # expected
             assert "Traceback" not in result.output

@@ -38,8 +38,7 @@ def test_login_keeps_the_token_private(cli: Cli) -> None:
 def test_expected_errors_are_one_line(cli: Cli, iris_model: Path, tmp_path: Path) -> None:
     cli.register()
     assert "already" in cli.fails("register", "--email", EMAIL, input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert cli.fails("versions", "nope") == \
-        "Error: no model called 'nope' (see `kubeserve models`)"
+    assert cli.fails("versions", "nope") == "Error: no model called 'nope' (see `kubeserve models`)"
     assert "no deployment called 'nope'" in cli.fails("logs", "nope")
     assert "no deployment with id 999" in cli.fails("scale", "999", "2")
     assert "not valid JSON" in cli.fails("predict", "x", "--data", "[[1,")
@@ -68,13 +67,29 @@ def test_expected_errors_are_one_line(cli: Cli, iris_model: Path, tmp_path: Path
 def test_server_down_is_a_friendly_line(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     cli = Cli(url, tmp_path / "config")
-    assert cli.fails("login", "--email", EMAIL, input=f"{PASSWORD}\n") == \
-        f"Error: cannot reach {url}: is `kubeserve server` running?"
+    assert (
+        cli.fails("login", "--email", EMAIL, input=f"{PASSWORD}\n")
+        == f"Error: cannot reach {url}: is `kubeserve server` running?"
+    )
     # the installed entry point, as a user runs it: one line, exit 1, no traceback
     done = subprocess.run(
-        [sys.executable, "-m", "kubeserve", "register", "--url", url, "--email", EMAIL,
-         "--password", PASSWORD], capture_output=True, text=True, timeout=60,
-        env={"KUBESERVE_CONFIG_DIR": str(tmp_path / "config"), "PATH": "/usr/bin:/bin"})
+        [
+            sys.executable,
+            "-m",
+            "kubeserve",
+            "register",
+            "--url",
+            url,
+            "--email",
+            EMAIL,
+            "--password",
+            PASSWORD,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"KUBESERVE_CONFIG_DIR": str(tmp_path / "config"), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 1
     assert done.stderr == f"Error: cannot reach {url}: is `kubeserve server` running?\n"
     assert done.stdout == ""

@@ -25,15 +25,19 @@ def expected(model: Path) -> list[str]:
 def run_curl_line(cli: Cli, line: str) -> dict:
     """Paste the curl line `push` printed into a shell, as a user would."""
     bin_dir = str(Path(sys.executable).parent)  # where the `kubeserve` script lives
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}",
-           "KUBESERVE_CONFIG_DIR": str(cli.config_dir)}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "KUBESERVE_CONFIG_DIR": str(cli.config_dir),
+    }
     done = subprocess.run(["bash", "-c", line], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
-def test_the_whole_flow(cli: Cli, iris_model: Path, iris_requirements: Path,
-                        shifted_model: Path, tmp_path: Path) -> None:
+def test_the_whole_flow(
+    cli: Cli, iris_model: Path, iris_requirements: Path, shifted_model: Path, tmp_path: Path
+) -> None:
     cli.register()
     v1_answers, v2_answers = expected(iris_model), expected(shifted_model)
 
@@ -59,13 +63,17 @@ def test_the_whole_flow(cli: Cli, iris_model: Path, iris_requirements: Path,
     assert again.stdout.startswith("iris v2 is live (release 2")
     by_name = cli("predict", deployment["name"], "--data", json.dumps(ROWS))
     assert by_name.stdout.split() == v2_answers
-    assert [(v["version_tag"], v["status"]) for v in cli.json("versions", "iris")] == \
-        [("v1", "Ready"), ("v2", "Ready")]
+    assert [(v["version_tag"], v["status"]) for v in cli.json("versions", "iris")] == [
+        ("v1", "Ready"),
+        ("v2", "Ready"),
+    ]
     (rolled,) = cli.json("deployments")
     assert (rolled["id"], rolled["version_tag"], rolled["release"]) == (deployment["id"], "v2", 2)
     releases = cli.json("releases", "iris")
-    assert [(r["revision"], r["version_tag"], r["status"]) for r in releases] == \
-        [(2, "v2", "Active"), (1, "v1", "Superseded")]
+    assert [(r["revision"], r["version_tag"], r["status"]) for r in releases] == [
+        (2, "v2", "Active"),
+        (1, "v1", "Superseded"),
+    ]
     table = cli("releases", "iris").stdout
     assert "update to v2" in table and "Superseded" in table
 

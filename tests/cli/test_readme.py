@@ -26,8 +26,9 @@ def blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", section, flags=re.DOTALL)
 
 
-def test_readme_section_runs_as_written(control_plane: ControlPlane, tmp_path: Path,
-                                        iris_model: Path, iris_requirements: Path) -> None:
+def test_readme_section_runs_as_written(
+    control_plane: ControlPlane, tmp_path: Path, iris_model: Path, iris_requirements: Path
+) -> None:
     (bash,) = blocks("bash")
     (python,) = blocks("python")
     work = tmp_path / "work"
@@ -39,8 +40,9 @@ def test_readme_section_runs_as_written(control_plane: ControlPlane, tmp_path: P
     env |= {"KUBESERVE_CONFIG_DIR": str(tmp_path / "config"), "KUBESERVE_PASSWORD": PASSWORD}
 
     script = "set -euo pipefail\n" + bash.replace(DOC_URL, control_plane.url)
-    done = subprocess.run(["bash", "-c", script], cwd=work, env=env, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
     out = done.stdout
     assert "iris v1 is live (release 1" in out and "iris v2 is live (release 2" in out
@@ -48,7 +50,13 @@ def test_readme_section_runs_as_written(control_plane: ControlPlane, tmp_path: P
     assert re.search(r"Rolled iris-\w+ back to v1 \(release 3\)", out)
     assert re.search(r"Deleted deployment iris-\w+", out) and "Traceback" not in done.stderr
 
-    sdk = subprocess.run([sys.executable, "-c", python.replace(DOC_URL, control_plane.url)],
-                         cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    sdk = subprocess.run(
+        [sys.executable, "-c", python.replace(DOC_URL, control_plane.url)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert sdk.returncode == 0, sdk.stderr
     assert sdk.stdout.strip() == "[0]"

@@ -43,9 +43,11 @@ def test_curl_line_uses_the_sample_and_never_the_token() -> None:
     deployment: Any = {"url": "http://h:1/api/v1/predict/iris-x", "public": False}
     version: Any = {"signature": {"sample_input": [[0.0, 1.0]], "n_features_in": 2}}
     line = curl_line(Client("http://h:1"), deployment, sample_rows(version))
-    assert line == ("curl -s -X POST http://h:1/api/v1/predict/iris-x -H 'content-type: "
-                    "application/json' -H \"Authorization: Bearer $(kubeserve token --url "
-                    "http://h:1)\" -d '{\"data\": [[0.0, 1.0]]}'")
+    assert line == (
+        "curl -s -X POST http://h:1/api/v1/predict/iris-x -H 'content-type: "
+        "application/json' -H \"Authorization: Bearer $(kubeserve token --url "
+        'http://h:1)" -d \'{"data": [[0.0, 1.0]]}\''
+    )
     public: Any = {**deployment, "public": True}
     assert "Authorization" not in curl_line(Client(), public, [[1]])
     no_sample: Any = {"signature": {"n_features_in": 3}}
@@ -73,13 +75,14 @@ def test_upload_streams_with_progress_and_errors_carry_status(tmp_path: Path) ->
             assert request.headers["authorization"] == "Bearer t"
             received.append(len(request.read()))
             return httpx.Response(200, json={"id": 1, "status": "Building"})
-        return httpx.Response(422, json={"detail": [
-            {"loc": ["body", "name"], "msg": "String should match pattern", "type": "x"}]})
+        return httpx.Response(
+            422,
+            json={"detail": [{"loc": ["body", "name"], "msg": "String should match pattern", "type": "x"}]},
+        )
 
     client = Client("http://cp", token="t", transport=httpx.MockTransport(handler))
     progress: list[tuple[int, int]] = []
-    assert client.upload(1, model, progress=lambda s, t: progress.append((s, t)))["status"] == \
-        "Building"
+    assert client.upload(1, model, progress=lambda s, t: progress.append((s, t)))["status"] == "Building"
     assert received[0] > 300_000 and progress[-1] == (300_000, 300_000) and len(progress) > 2
     with pytest.raises(KubeServeAPIError) as error:
         client.create_model("Bad")

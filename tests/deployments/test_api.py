@@ -13,12 +13,15 @@ from tests.fixtures.app import Headers
 from tests.registry.helpers import create_model, create_version, upload
 
 
-async def ready_version(client: httpx.AsyncClient, headers: Headers, model_id: int, tag: str,
-                        model: Path) -> dict:
+async def ready_version(
+    client: httpx.AsyncClient, headers: Headers, model_id: int, tag: str, model: Path
+) -> dict:
     version = await create_version(client, headers, model_id, tag)
     assert (await upload(client, headers, version["id"], model)).status_code == 200
     deadline = time.monotonic() + 60
-    while (v := (await client.get(f"/api/v1/versions/{version['id']}", headers=headers)).json())["status"] == "Building":
+    while (v := (await client.get(f"/api/v1/versions/{version['id']}", headers=headers)).json())[
+        "status"
+    ] == "Building":
         assert time.monotonic() < deadline, "build did not finish"
         await asyncio.sleep(0.1)
     assert v["status"] == "Ready", v["error"]
@@ -31,8 +34,9 @@ async def ready(client: httpx.AsyncClient, user_headers: Headers, iris_model: Pa
     return await ready_version(client, user_headers, model["id"], "v1", iris_model)
 
 
-async def test_deploy_validation(client: httpx.AsyncClient, user_headers: Headers, ready: dict,
-                                 make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_deploy_validation(
+    client: httpx.AsyncClient, user_headers: Headers, ready: dict, make_user
+) -> None:  # type: ignore[no-untyped-def]
     post = lambda body, h=user_headers: client.post("/api/v1/deployments", json=body, headers=h)  # noqa: E731
     assert (await post({"version_id": ready["id"], "replicas": 0})).status_code == 422
     assert (await post({"version_id": ready["id"], "replicas": 11})).status_code == 422
@@ -47,10 +51,14 @@ async def test_deploy_validation(client: httpx.AsyncClient, user_headers: Header
     assert (await client.post("/api/v1/deployments", json={"version_id": ready["id"]})).status_code == 401
 
 
-async def test_deployment_lifecycle_rules(client: httpx.AsyncClient, user_headers: Headers,
-                                          ready: dict, make_user, iris_model: Path) -> None:  # type: ignore[no-untyped-def]
-    auto = await client.post("/api/v1/deployments", headers=user_headers, json={
-        "version_id": ready["id"], "autoscaling": {"min": 1, "max": 2, "target": 3}})
+async def test_deployment_lifecycle_rules(
+    client: httpx.AsyncClient, user_headers: Headers, ready: dict, make_user, iris_model: Path
+) -> None:  # type: ignore[no-untyped-def]
+    auto = await client.post(
+        "/api/v1/deployments",
+        headers=user_headers,
+        json={"version_id": ready["id"], "autoscaling": {"min": 1, "max": 2, "target": 3}},
+    )
     assert auto.status_code == 201, auto.text
     dep = auto.json()
     assert dep["autoscaling"] == {"min": 1, "max": 2, "target_in_flight": 3.0}
@@ -61,18 +69,29 @@ async def test_deployment_lifecycle_rules(client: httpx.AsyncClient, user_header
     assert no_previous.status_code == 409
     other_model = await create_model(client, user_headers, "other")
     foreign = await ready_version(client, user_headers, other_model["id"], "v1", iris_model)
-    assert (await client.patch(url, json={"version_id": foreign["id"]}, headers=user_headers)).status_code == 422
+    assert (
+        await client.patch(url, json={"version_id": foreign["id"]}, headers=user_headers)
+    ).status_code == 422
     releases = (await client.get(f"{url}/releases", headers=user_headers)).json()
     assert [r["revision"] for r in releases] == [1]
-    by_version = (await client.get(f"/api/v1/versions/{ready['id']}/deployments", headers=user_headers)).json()
+    by_version = (
+        await client.get(f"/api/v1/versions/{ready['id']}/deployments", headers=user_headers)
+    ).json()
     assert [d["id"] for d in by_version] == [dep["id"]]
 
     stranger = await make_user()
-    for method, path in (("GET", url), ("PATCH", url), ("DELETE", url), ("GET", f"{url}/releases"),
-                         ("POST", f"{url}/rollback"), ("GET", f"{url}/logs"),
-                         ("GET", f"/api/v1/versions/{ready['id']}/deployments")):
-        r = await client.request(method, path, json={"replicas": 1} if method == "PATCH" else None,
-                                 headers=stranger)
+    for method, path in (
+        ("GET", url),
+        ("PATCH", url),
+        ("DELETE", url),
+        ("GET", f"{url}/releases"),
+        ("POST", f"{url}/rollback"),
+        ("GET", f"{url}/logs"),
+        ("GET", f"/api/v1/versions/{ready['id']}/deployments"),
+    ):
+        r = await client.request(
+            method, path, json={"replicas": 1} if method == "PATCH" else None, headers=stranger
+        )
         assert r.status_code == 404, (method, path)
     assert (await client.get("/api/v1/deployments", headers=stranger)).json() == []
     assert (await client.delete(url, headers=user_headers)).status_code == 204
@@ -90,6 +109,7 @@ async def test_api_keys(client: httpx.AsyncClient, user_headers: Headers, make_u
         from sqlalchemy import select
 
         from kubeserve.orm import ApiKey
+
         stored = (await session.execute(select(ApiKey))).scalars().one()
     assert key["key"] not in (stored.key_hash, stored.prefix)
     assert (await client.post("/api/v1/api-keys", json={"name": ""}, headers=user_headers)).status_code == 422

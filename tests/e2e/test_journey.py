@@ -36,10 +36,16 @@ def shifted_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def upload_ready_version(api: Api, model_id: int, tag: str, model: Path, requirements: Path) -> dict:
     version = api.call("POST", f"/models/{model_id}/versions", 201, json={"version_tag": tag})
     with model.open("rb") as m, requirements.open("rb") as r:
-        api.call("POST", f"/versions/{version['id']}/upload",
-                 files={"model_file": ("model.joblib", m), "requirements_file": ("requirements.txt", r)})
-    done = poll(lambda: (v := api.call("GET", f"/versions/{version['id']}"))["status"] != "Building" and v,
-                120, f"version {tag} to build")
+        api.call(
+            "POST",
+            f"/versions/{version['id']}/upload",
+            files={"model_file": ("model.joblib", m), "requirements_file": ("requirements.txt", r)},
+        )
+    done = poll(
+        lambda: (v := api.call("GET", f"/versions/{version['id']}"))["status"] != "Building" and v,
+        120,
+        f"version {tag} to build",
+    )
     assert done["status"] == "Ready", done["error"]
     return done
 
@@ -53,7 +59,7 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return not Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"  # zombies are dead
 
 
 def port_free(port: int) -> bool:
@@ -83,8 +89,11 @@ def test_the_whole_journey(
     assert dep["status"] == "Pending" and dep["url"].endswith(f"/api/v1/predict/{dep['name']}")
     assert dep["name"].startswith("iris-") and len(dep["name"].split("-")[-1]) == 10  # random, not an id
     predict_url = dep["url"]
-    first = poll(lambda: (r := owner.http.post(predict_url, json={"data": ROWS})).status_code == 200 and r,
-                 60, "the first good prediction")
+    first = poll(
+        lambda: (r := owner.http.post(predict_url, json={"data": ROWS})).status_code == 200 and r,
+        60,
+        "the first good prediction",
+    )
     print(f"\ndeploy request -> first good prediction: {time.monotonic() - started:.3f} s")
     assert first.json()["predictions"] == expected_v1
     wait_deployment(owner, dep["id"], "Running", lambda d: d["status"] == "Running")
@@ -98,8 +107,11 @@ def test_the_whole_journey(
     for headers in ({"Authorization": f"Bearer {key['key']}"}, {"X-API-Key": key["key"]}):
         r = anon.post(predict_url, json={"data": ROWS}, headers=headers)
         assert r.status_code == 200 and r.json()["predictions"] == expected_v1
-    v2_body = {"inputs": [{"name": "input-0", "shape": [3, 4], "datatype": "FP64",
-                           "data": [x for row in ROWS for x in row]}]}
+    v2_body = {
+        "inputs": [
+            {"name": "input-0", "shape": [3, 4], "datatype": "FP64", "data": [x for row in ROWS for x in row]}
+        ]
+    }
     r = anon.post(f"{predict_url}/v2/models/iris/infer", json=v2_body, headers={"X-API-Key": key["key"]})
     assert r.status_code == 200, r.text
     assert r.json()["outputs"][0]["data"] == expected_v1
@@ -128,8 +140,13 @@ def test_the_whole_journey(
     with LoadLoop(predict_url, headers, {"data": ROWS}) as load:
         poll(lambda: load.total > 20, 30, "load to flow")
         os.kill(victim["pid"], signal.SIGKILL)
-        wait_deployment(owner, dep["id"], "the killed replica to come back", lambda d: d["ready_replicas"] == 2
-                        and sum(i["restarts"] for i in d["instances"]) >= 1, 60)
+        wait_deployment(
+            owner,
+            dep["id"],
+            "the killed replica to come back",
+            lambda d: d["ready_replicas"] == 2 and sum(i["restarts"] for i in d["instances"]) >= 1,
+            60,
+        )
         served = load.total
         poll(lambda: load.total > served + 20, 30, "more load after the restart")
     print(f"kill -9 under load: {load.total} requests, {len(load.failures)} failed")
@@ -140,20 +157,33 @@ def test_the_whole_journey(
     with LoadLoop(predict_url, headers, {"data": ROWS}) as load:
         poll(lambda: load.total > 20, 30, "load to flow")
         owner.call("PATCH", f"/deployments/{dep['id']}", json={"version_id": v2["id"]})
-        wait_deployment(owner, dep["id"], "release 2 to serve", lambda d: d["release"] == 2
-                        and d["version_tag"] == "v2" and d["status"] == "Running")
+        wait_deployment(
+            owner,
+            dep["id"],
+            "release 2 to serve",
+            lambda d: d["release"] == 2 and d["version_tag"] == "v2" and d["status"] == "Running",
+        )
         poll(lambda: load.answers[str(expected_v2)] > 10, 30, "v2 answers")
     print(f"rollout under load: {load.total} requests, {len(load.failures)} failed")
     assert load.failures == [], load.failures[:5]
     assert set(load.answers) <= {str(expected_v1), str(expected_v2)}
-    poll(lambda: [(r["revision"], r["status"]) for r in owner.call("GET", f"/deployments/{dep['id']}/releases")]
-         == [(2, "Active"), (1, "Superseded")], 30, "release 2 Active, release 1 Superseded")
+    poll(
+        lambda: (
+            [(r["revision"], r["status"]) for r in owner.call("GET", f"/deployments/{dep['id']}/releases")]
+            == [(2, "Active"), (1, "Superseded")]
+        ),
+        30,
+        "release 2 Active, release 1 Superseded",
+    )
 
     # roll back: a new release serving v1 again
     back = owner.call("POST", f"/deployments/{dep['id']}/rollback")
     assert back["release"] == 3 and back["version_id"] == v1["id"]
-    poll(lambda: owner.http.post(predict_url, json={"data": ROWS}).json().get("predictions") == expected_v1,
-         60, "v1 answers after rollback")
+    poll(
+        lambda: owner.http.post(predict_url, json={"data": ROWS}).json().get("predictions") == expected_v1,
+        60,
+        "v1 answers after rollback",
+    )
     logs = owner.call("GET", f"/deployments/{dep['id']}/logs", params={"tail": 50})["lines"]
     assert logs and len(logs) <= 50
 
@@ -162,8 +192,14 @@ def test_the_whole_journey(
     control_plane.stop()
     poll(lambda: not any(alive(p) for p in pids), 30, "replicas to stop with the control plane")
     control_plane.start()
-    assert poll(lambda: (r := owner.http.post(predict_url, json={"data": ROWS})).status_code == 200 and r,
-                60, "predictions after restart").json()["predictions"] == expected_v1
+    assert (
+        poll(
+            lambda: (r := owner.http.post(predict_url, json={"data": ROWS})).status_code == 200 and r,
+            60,
+            "predictions after restart",
+        ).json()["predictions"]
+        == expected_v1
+    )
 
     # delete: processes gone, ports free, the URL is a 404
     final = wait_deployment(owner, dep["id"], "2 replicas after restart", lambda d: d["ready_replicas"] == 2)
@@ -194,13 +230,18 @@ def test_autoscaling_grows_under_load_and_shrinks_after(
     owner = Api.register(control_plane.url, "scale@example.com")
     model = owner.call("POST", "/models", 201, json={"name": "auto"})
     version = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
-    dep = owner.call("POST", "/deployments", 201, json={
-        "version_id": version["id"], "autoscaling": {"min": 1, "max": 3, "target_in_flight": 1}})
+    dep = owner.call(
+        "POST",
+        "/deployments",
+        201,
+        json={"version_id": version["id"], "autoscaling": {"min": 1, "max": 3, "target_in_flight": 1}},
+    )
     wait_deployment(owner, dep["id"], "Running", lambda d: d["status"] == "Running")
     batch = {"data": [[5.1, 3.5, 1.4, 0.2]] * 2000}  # heavy enough to keep requests in flight
     with LoadLoop(dep["url"], dict(owner.http.headers), batch, workers=8) as load:
         grown = wait_deployment(owner, dep["id"], "scale up", lambda d: d["desired_replicas"] >= 2, 60)
         print(f"\nautoscaler: desired {grown['desired_replicas']} under load")
     assert load.failures == [], load.failures[:5]
-    wait_deployment(owner, dep["id"], "scale down", lambda d: d["desired_replicas"] == 1
-                    and d["ready_replicas"] == 1, 60)
+    wait_deployment(
+        owner, dep["id"], "scale down", lambda d: d["desired_replicas"] == 1 and d["ready_replicas"] == 1, 60
+    )

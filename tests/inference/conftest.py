@@ -50,8 +50,9 @@ def client_for(app: ModelServerApp) -> httpx.AsyncClient:
 
 @pytest.fixture(scope="session")
 async def iris_app(iris_artifact: Path, tmp_path_factory: pytest.TempPathFactory) -> ModelServerApp:
-    return await start_app(iris_artifact, name="iris", max_body_bytes=4096,
-                           work_dir=tmp_path_factory.mktemp("iris-work"))
+    return await start_app(
+        iris_artifact, name="iris", max_body_bytes=4096, work_dir=tmp_path_factory.mktemp("iris-work")
+    )
 
 
 @pytest.fixture
@@ -71,8 +72,11 @@ def model_server(*args: str, env: dict[str, str] | None = None) -> Iterator[subp
     """`python -m kubeserve.inference ARGS` as a real child process, stopped afterwards."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "kubeserve.inference", *args],
-        env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True)
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         yield proc
     finally:
@@ -84,8 +88,9 @@ def model_server(*args: str, env: dict[str, str] | None = None) -> Iterator[subp
             proc.wait()
 
 
-def wait_until(url: str, proc: subprocess.Popen[str], want: int = 200,
-               deadline: float = 45.0) -> httpx.Response:
+def wait_until(
+    url: str, proc: subprocess.Popen[str], want: int = 200, deadline: float = 45.0
+) -> httpx.Response:
     """Poll `url` until it answers `want`; fail if the process dies or the deadline passes."""
     end = time.monotonic() + deadline
     last: Any = None

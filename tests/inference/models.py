@@ -73,12 +73,16 @@ def make_wheel(directory: Path, name: str, version: str) -> Path:
     files = {
         f"{name}/__init__.py": f"VERSION = {version!r}\n".encode(),
         f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-        f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
-                         b"Tag: py3-none-any\n",
+        f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
-    record = "".join(
-        f"{p},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()}"
-        f",{len(d)}\n" for p, d in files.items()) + f"{dist}/RECORD,,\n"
+    record = (
+        "".join(
+            f"{p},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()}"
+            f",{len(d)}\n"
+            for p, d in files.items()
+        )
+        + f"{dist}/RECORD,,\n"
+    )
     path = directory / f"{name}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(path, "w") as whl:
         for p, d in files.items():

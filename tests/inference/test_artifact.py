@@ -29,14 +29,18 @@ def test_checksum(iris_artifact: Path) -> None:
         verify(iris_artifact, "ab" * 32)
 
 
-def test_s3_uri_uses_the_storage_settings(iris_artifact: Path, tmp_path: Path,
-                                          s3_store: S3Store, s3_server: str,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_s3_uri_uses_the_storage_settings(
+    iris_artifact: Path, tmp_path: Path, s3_store: S3Store, s3_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key = "models/1/iris/v1/model.joblib"
     asyncio.run(s3_store.put_file(key, iris_artifact))
-    for name, value in {"ENDPOINT": s3_server, "ACCESS_KEY": S3_ACCESS_KEY,
-                        "SECRET_KEY": S3_SECRET_KEY, "SECURE": "false",
-                        "REGION": S3_REGION}.items():
+    for name, value in {
+        "ENDPOINT": s3_server,
+        "ACCESS_KEY": S3_ACCESS_KEY,
+        "SECRET_KEY": S3_SECRET_KEY,
+        "SECURE": "false",
+        "REGION": S3_REGION,
+    }.items():
         monkeypatch.setenv(f"KUBESERVE_S3_{name}", value)
     fetched = fetch(s3_store.uri(key), tmp_path)
     assert fetched.read_bytes() == iris_artifact.read_bytes()

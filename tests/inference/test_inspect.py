@@ -18,8 +18,15 @@ pytestmark = pytest.mark.slow
 
 
 def inspect(model: Path, tmp_path: Path, requirements: str | None = None) -> tuple[int, Any]:
-    args = [sys.executable, "-m", "kubeserve.inference.inspect", "--model", str(model),
-            "--packages-dir", str(tmp_path / "packages")]
+    args = [
+        sys.executable,
+        "-m",
+        "kubeserve.inference.inspect",
+        "--model",
+        str(model),
+        "--packages-dir",
+        str(tmp_path / "packages"),
+    ]
     if requirements is not None:
         (tmp_path / "requirements.txt").write_text(requirements)
         args += ["--requirements", str(tmp_path / "requirements.txt")]

@@ -51,8 +51,9 @@ def test_hostile_pickle_is_reported_not_run(tmp_path: Path) -> None:
     assert marker.exists()  # while loading it does: the fixture is real
 
 
-@pytest.mark.parametrize("content", [b"", b"hello world, not a pickle", b"\x80\x05\x95garbage",
-                                     b"x\x9cnot zlib"])
+@pytest.mark.parametrize(
+    "content", [b"", b"hello world, not a pickle", b"\x80\x05\x95garbage", b"x\x9cnot zlib"]
+)
 def test_garbage_is_not_a_pickle(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "model.joblib"
     path.write_bytes(content)

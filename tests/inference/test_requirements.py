@@ -22,22 +22,25 @@ from tests.inference.models import make_wheel
 
 
 def test_plain_requirements_parse() -> None:
-    reqs = parse_requirements("# comment\nnumpy>=1.20  # inline\n\npandas[performance]==2.2; "
-                              "python_version>'3'\n")
-    assert [str(r) for r in reqs] == [
-        "numpy>=1.20", 'pandas[performance]==2.2; python_version > "3"']
+    reqs = parse_requirements(
+        "# comment\nnumpy>=1.20  # inline\n\npandas[performance]==2.2; python_version>'3'\n"
+    )
+    assert [str(r) for r in reqs] == ["numpy>=1.20", 'pandas[performance]==2.2; python_version > "3"']
 
 
-@pytest.mark.parametrize(("line", "reason"), [
-    ("-e git+https://github.com/x/y.git#egg=y", "options such as -e"),
-    ("-r other.txt", "options such as -e"),
-    ("--index-url https://evil.example/simple", "options such as -e"),
-    ("https://example.com/pkg-1.0-py3-none-any.whl", "URLs, VCS links and local paths"),
-    ("git+https://github.com/x/y.git", "URLs, VCS links and local paths"),
-    ("./local/pkg", "URLs, VCS links and local paths"),
-    ("pkg @ https://example.com/pkg.whl", "URLs, VCS links and local paths"),
-    ("not a requirement!!", "not a valid requirement"),
-])
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("-e git+https://github.com/x/y.git#egg=y", "options such as -e"),
+        ("-r other.txt", "options such as -e"),
+        ("--index-url https://evil.example/simple", "options such as -e"),
+        ("https://example.com/pkg-1.0-py3-none-any.whl", "URLs, VCS links and local paths"),
+        ("git+https://github.com/x/y.git", "URLs, VCS links and local paths"),
+        ("./local/pkg", "URLs, VCS links and local paths"),
+        ("pkg @ https://example.com/pkg.whl", "URLs, VCS links and local paths"),
+        ("not a requirement!!", "not a valid requirement"),
+    ],
+)
 def test_anything_but_a_plain_requirement_is_refused(line: str, reason: str) -> None:
     with pytest.raises(RequirementsError) as info:
         parse_requirements(f"numpy\n{line}\n")
@@ -45,19 +48,21 @@ def test_anything_but_a_plain_requirement_is_refused(line: str, reason: str) -> 
 
 
 def test_diff_checks_name_and_specifier(tmp_path: Path) -> None:
-    reqs = parse_requirements(f"numpy=={numpy.__version__}\nscikit-learn>=1.0\n"
-                              "numpy<1.0\nkubeserve-no-such-dist\nwinonly; sys_platform=='win32'")
+    reqs = parse_requirements(
+        f"numpy=={numpy.__version__}\nscikit-learn>=1.0\n"
+        "numpy<1.0\nkubeserve-no-such-dist\nwinonly; sys_platform=='win32'"
+    )
     assert [str(r) for r in unsatisfied(reqs, tmp_path)] == ["numpy<1.0", "kubeserve-no-such-dist"]
 
 
-def test_satisfied_requirements_install_nothing(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_satisfied_requirements_install_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_install(*args: object) -> None:
         raise AssertionError("nothing should be installed")
 
     monkeypatch.setattr(subprocess, "run", no_install)
-    notes = installer.ensure(f"numpy\nscikit-learn=={sklearn.__version__}\n", tmp_path / "pk",
-                             recorded_sklearn=sklearn.__version__)
+    notes = installer.ensure(
+        f"numpy\nscikit-learn=={sklearn.__version__}\n", tmp_path / "pk", recorded_sklearn=sklearn.__version__
+    )
     assert notes == []
 
 
@@ -67,12 +72,15 @@ def test_missing_requirement_installed_from_a_local_wheel(tmp_path: Path) -> Non
     make_wheel(wheels, "kstiny", "0.2.0")
     packages = tmp_path / "packages"
     env = {"PIP_FIND_LINKS": str(wheels), "PIP_NO_INDEX": "1"}
-    code = ("import sys; from pathlib import Path; from kubeserve.inference import installer; "
-            f"print(installer.ensure('kstiny==0.2.0', Path({str(packages)!r}))); "
-            "import kstiny; print(kstiny.VERSION, kstiny.__file__)")
+    code = (
+        "import sys; from pathlib import Path; from kubeserve.inference import installer; "
+        f"print(installer.ensure('kstiny==0.2.0', Path({str(packages)!r}))); "
+        "import kstiny; print(kstiny.VERSION, kstiny.__file__)"
+    )
     # A child: the test process's own sys.path stays clean.
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**_base_env(), **env}, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**_base_env(), **env}, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert "installed kstiny==0.2.0" in out.stdout
     assert f"0.2.0 {packages}" in out.stdout
@@ -80,8 +88,7 @@ def test_missing_requirement_installed_from_a_local_wheel(tmp_path: Path) -> Non
     assert [str(r) for r in unsatisfied([Requirement("kstiny>=1")], packages)] == ["kstiny>=1"]
 
 
-def test_install_failure_names_the_requirement(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_install_failure_names_the_requirement(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
     with pytest.raises(installer.InstallError, match="could not install kstiny==9.9"):

@@ -21,8 +21,7 @@ async def test_predict_rows(iris: httpx.AsyncClient) -> None:
     assert r.json() == {"predictions": EXPECTED.predict(np.array(IRIS_ROWS)).tolist()}
 
 
-@pytest.mark.parametrize("body", [
-    {"data": IRIS_ROWS[0]}, {"instances": [IRIS_ROWS[0]]}, [IRIS_ROWS[0]]])
+@pytest.mark.parametrize("body", [{"data": IRIS_ROWS[0]}, {"instances": [IRIS_ROWS[0]]}, [IRIS_ROWS[0]]])
 async def test_predict_single_row_and_instances(iris: httpx.AsyncClient, body: object) -> None:
     r = await iris.post("/predict", json=body)
     assert r.json() == {"predictions": EXPECTED.predict(np.array([IRIS_ROWS[0]])).tolist()}
@@ -33,20 +32,24 @@ async def test_predict_proba(iris: httpx.AsyncClient) -> None:
     assert r.json()["predictions"] == EXPECTED.predict_proba(np.array(IRIS_ROWS)).tolist()
 
 
-@pytest.mark.parametrize(("body", "status", "message"), [
-    ({"data": [[1, 2, 3]]}, 422, "expected 4 features, got 3"),
-    ({"data": [[1, 2, 3, 4], [1, 2, 3]]}, 422, "same length"),
-    ({"data": [[1, 2, "x", 4]]}, 422, "non-numeric value 'x' in row 0"),
-    ({"data": [[1, 2, {"a": 1}, 4]]}, 422, "non-numeric"),
-    ({"data": [[1, None, 3, 4]]}, 422, "null values are not supported"),
-    ({"data": []}, 422, "data is empty"),
-    ({"data": "rows"}, 422, "data must be a list of rows"),
-    ({"rows": []}, 422, 'body needs "data"'),
-    ({"data": [[1, 2, 3, 4]], "method": "fit"}, 422, "unknown method 'fit'"),
-    ({"data": [{"a": 1}]}, 422, "trained without feature names"),
-])
-async def test_bad_input_names_the_problem(iris: httpx.AsyncClient, body: object, status: int,
-                                           message: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"data": [[1, 2, 3]]}, 422, "expected 4 features, got 3"),
+        ({"data": [[1, 2, 3, 4], [1, 2, 3]]}, 422, "same length"),
+        ({"data": [[1, 2, "x", 4]]}, 422, "non-numeric value 'x' in row 0"),
+        ({"data": [[1, 2, {"a": 1}, 4]]}, 422, "non-numeric"),
+        ({"data": [[1, None, 3, 4]]}, 422, "null values are not supported"),
+        ({"data": []}, 422, "data is empty"),
+        ({"data": "rows"}, 422, "data must be a list of rows"),
+        ({"rows": []}, 422, 'body needs "data"'),
+        ({"data": [[1, 2, 3, 4]], "method": "fit"}, 422, "unknown method 'fit'"),
+        ({"data": [{"a": 1}]}, 422, "trained without feature names"),
+    ],
+)
+async def test_bad_input_names_the_problem(
+    iris: httpx.AsyncClient, body: object, status: int, message: str
+) -> None:
     r = await iris.post("/predict", json=body)
     assert r.status_code == status
     assert message in r.json()["detail"]
@@ -82,10 +85,13 @@ async def test_health_ready_metrics(iris: httpx.AsyncClient) -> None:
     await iris.post("/predict", json={"data": IRIS_ROWS})
     await iris.post("/predict", json={"data": [[1]]})
     text = (await iris.get("/metrics")).text
-    for line in ('predictions_total{model="iris",status="ok"}',
-                 'predictions_total{model="iris",status="client_error"}',
-                 "prediction_latency_ms_bucket", "prediction_batch_size_bucket",
-                 'requests_in_flight{model="iris"} 0.0'):
+    for line in (
+        'predictions_total{model="iris",status="ok"}',
+        'predictions_total{model="iris",status="client_error"}',
+        "prediction_latency_ms_bucket",
+        "prediction_batch_size_bucket",
+        'requests_in_flight{model="iris"} 0.0',
+    ):
         assert line in text
 
 
@@ -109,11 +115,9 @@ async def test_gateway_token(iris_artifact: Path, tmp_path: Path) -> None:
             assert (await client.get(path)).status_code == 403
         r = await client.post("/predict", json={"data": IRIS_ROWS})
         assert r.status_code == 403 and "X-KubeServe-Token" in r.json()["detail"]
-        wrong = await client.post("/predict", json={"data": IRIS_ROWS},
-                                  headers={"X-KubeServe-Token": "nope"})
+        wrong = await client.post("/predict", json={"data": IRIS_ROWS}, headers={"X-KubeServe-Token": "nope"})
         assert wrong.status_code == 403
-        ok = await client.post("/predict", json={"data": IRIS_ROWS},
-                               headers={"X-KubeServe-Token": "s3cret"})
+        ok = await client.post("/predict", json={"data": IRIS_ROWS}, headers={"X-KubeServe-Token": "s3cret"})
         assert ok.status_code == 200
         bearer = await client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
         assert bearer.status_code == 200

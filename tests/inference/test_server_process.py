@@ -26,8 +26,17 @@ def served(iris_artifact: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     reqs.write_text("numpy\nscikit-learn\n")
     digest = hashlib.sha256(iris_artifact.read_bytes()).hexdigest()
     env = {"KUBESERVE_MODEL_GATEWAY_TOKEN": "t0ken", "KUBESERVE_MODEL_NAME": "iris"}
-    with model_server("--artifact", f"file://{iris_artifact}", "--sha256", digest,
-                      "--requirements", str(reqs), "--port", str(port), env=env) as proc:
+    with model_server(
+        "--artifact",
+        f"file://{iris_artifact}",
+        "--sha256",
+        digest,
+        "--requirements",
+        str(reqs),
+        "--port",
+        str(port),
+        env=env,
+    ) as proc:
         wait_until(f"http://127.0.0.1:{port}/health", proc)
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, headers={"X-KubeServe-Token": "t0ken"}) as client:
@@ -51,8 +60,10 @@ def test_predict_v2_and_metrics_over_http(served: str) -> None:
     with httpx.Client(base_url=served, headers=headers) as client:
         r = client.post("/predict", json={"data": IRIS_ROWS})
         assert r.json() == {"predictions": iris_estimator().predict(IRIS_ROWS).tolist()}
-        v2 = client.post("/v2/models/iris/infer", json={"inputs": [
-            {"name": "x", "shape": [1, 4], "datatype": "FP32", "data": IRIS_ROWS[0]}]})
+        v2 = client.post(
+            "/v2/models/iris/infer",
+            json={"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP32", "data": IRIS_ROWS[0]}]},
+        )
         assert v2.json()["outputs"][0]["data"] == r.json()["predictions"][:1]
         assert client.post("/predict", json={"data": [[1, 2]]}).status_code == 422
         metrics = client.get("/metrics").text
@@ -64,9 +75,21 @@ def test_predict_v2_and_metrics_over_http(served: str) -> None:
 
 def test_checksum_mismatch_refuses_to_start(iris_artifact: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "kubeserve.inference", "--artifact", str(iris_artifact),
-         "--sha256", "0" * 64, "--port", str(free_port())],
-        capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "kubeserve.inference",
+            "--artifact",
+            str(iris_artifact),
+            "--sha256",
+            "0" * 64,
+            "--port",
+            str(free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode != 0
     assert "sha256 mismatch" in out.stderr and "refusing" in out.stderr
 
@@ -74,7 +97,10 @@ def test_checksum_mismatch_refuses_to_start(iris_artifact: Path) -> None:
 def test_missing_artifact_refuses_to_start(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "kubeserve.inference", "--artifact", str(tmp_path / "nope")],
-        capture_output=True, text=True, timeout=60)
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode != 0 and "artifact not found" in out.stderr
 
 
@@ -96,8 +122,7 @@ def test_failed_load_stays_not_ready_with_the_reason(tmp_path: Path) -> None:
 def test_bad_requirements_line_fails_readiness(iris_artifact: Path, tmp_path: Path) -> None:
     reqs = tmp_path / "requirements.txt"
     reqs.write_text("-e git+https://example.com/x.git\n")
-    settings_env = {"KUBESERVE_MODEL_ARTIFACT": str(iris_artifact),
-                    "KUBESERVE_MODEL_REQUIREMENTS": str(reqs)}
+    settings_env = {"KUBESERVE_MODEL_ARTIFACT": str(iris_artifact), "KUBESERVE_MODEL_REQUIREMENTS": str(reqs)}
     port = free_port()
     with model_server("--port", str(port), env=settings_env) as proc:
         ready = wait_until(f"http://127.0.0.1:{port}/ready", proc, want=503)

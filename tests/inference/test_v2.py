@@ -39,13 +39,16 @@ async def test_infer_flat_or_nested(iris: httpx.AsyncClient, data: list, datatyp
     assert r.status_code == 200
     out = r.json()
     assert out["model_name"] == "iris" and out["id"] == "42"
-    assert out["outputs"] == [{"name": "predict", "shape": [3], "datatype": "INT64",
-                               "data": EXPECTED.predict(X).tolist()}]
+    assert out["outputs"] == [
+        {"name": "predict", "shape": [3], "datatype": "INT64", "data": EXPECTED.predict(X).tolist()}
+    ]
 
 
 async def test_infer_requested_outputs_and_versions_path(iris: httpx.AsyncClient) -> None:
-    body = {"inputs": [tensor([1, 2, 3, 4], [1, 4], "INT64")],
-            "outputs": [{"name": "predict_proba"}, {"name": "predict"}]}
+    body = {
+        "inputs": [tensor([1, 2, 3, 4], [1, 4], "INT64")],
+        "outputs": [{"name": "predict_proba"}, {"name": "predict"}],
+    }
     r = await iris.post("/v2/models/iris/versions/1/infer", json=body)
     proba, label = r.json()["outputs"]
     assert proba["name"] == "predict_proba" and proba["shape"] == [1, 3]
@@ -62,16 +65,18 @@ async def test_infer_one_column_per_input(frame_artifact: Path) -> None:
     assert r.json()["outputs"][0]["data"] == rows.json()["predictions"]
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"inputs": []}, 'body needs "inputs"'),
-    ({"inputs": [tensor([1, 2, 3], [1, 4])]}, "needs 4 values, got 3"),
-    ({"inputs": [tensor([1, 2, 3], [1, 3])]}, "expected 4 features, got 3"),
-    ({"inputs": [tensor([1, 2, 3, 4], [1, 4], "FP128")]}, "unsupported datatype"),
-    ({"inputs": [tensor(["a", "b", "c", "d"], [1, 4], "FP32")]}, "non-numeric"),
-    ({"inputs": [tensor([[1, 2], [3]], [1, 4])]}, "ragged"),
-    ({"inputs": [tensor([1, 2, 3, 4], [1, 4])], "outputs": [{"name": "nope"}]},
-     "unknown method 'nope'"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"inputs": []}, 'body needs "inputs"'),
+        ({"inputs": [tensor([1, 2, 3], [1, 4])]}, "needs 4 values, got 3"),
+        ({"inputs": [tensor([1, 2, 3], [1, 3])]}, "expected 4 features, got 3"),
+        ({"inputs": [tensor([1, 2, 3, 4], [1, 4], "FP128")]}, "unsupported datatype"),
+        ({"inputs": [tensor(["a", "b", "c", "d"], [1, 4], "FP32")]}, "non-numeric"),
+        ({"inputs": [tensor([[1, 2], [3]], [1, 4])]}, "ragged"),
+        ({"inputs": [tensor([1, 2, 3, 4], [1, 4])], "outputs": [{"name": "nope"}]}, "unknown method 'nope'"),
+    ],
+)
 async def test_infer_errors(iris: httpx.AsyncClient, body: dict, message: str) -> None:
     r = await iris.post("/v2/models/iris/infer", json=body)
     assert r.status_code == 422

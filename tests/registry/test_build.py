@@ -26,14 +26,22 @@ class _RunsOnLoad:
         return (os.system, (self.command,))
 
 
-async def build(client: httpx.AsyncClient, headers: Headers, model: Path, requirements: Path | None = None,
-                name: str = "m", filename: str = "model.joblib") -> dict:
+async def build(
+    client: httpx.AsyncClient,
+    headers: Headers,
+    model: Path,
+    requirements: Path | None = None,
+    name: str = "m",
+    filename: str = "model.joblib",
+) -> dict:
     m = await create_model(client, headers, name)
     v = await create_version(client, headers, m["id"], "v1")
     r = await upload(client, headers, v["id"], model, requirements, model_name=filename)
     assert r.status_code == 200, r.text
     deadline = time.monotonic() + 90
-    while (got := (await client.get(f"/api/v1/versions/{v['id']}", headers=headers)).json())["status"] == "Building":
+    while (got := (await client.get(f"/api/v1/versions/{v['id']}", headers=headers)).json())[
+        "status"
+    ] == "Building":
         assert time.monotonic() < deadline, "build did not finish"
         await asyncio.sleep(0.1)
     return got
@@ -97,8 +105,9 @@ async def test_only_a_child_process_ever_unpickles(
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """Short build limits for the timeout test (the other tests don't come near them)."""
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, build_timeout_seconds=20,
-                    _env_file=None)  # type: ignore[call-arg]
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, build_timeout_seconds=20, _env_file=None
+    )  # type: ignore[call-arg]
 
 
 async def test_build_that_hangs_times_out(

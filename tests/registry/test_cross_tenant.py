@@ -10,7 +10,9 @@ from tests.registry.helpers import create_model, create_version, upload
 
 
 async def test_other_users_objects_are_404_for_every_method(
-    client: httpx.AsyncClient, make_user, iris_model: Path  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient,
+    make_user,
+    iris_model: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     a, b = await make_user(), await make_user()
     model = await create_model(client, a, "secret")
@@ -41,6 +43,7 @@ async def test_other_users_objects_are_404_for_every_method(
     assert (await client.get(f"/api/v1/models/{m}", headers=a)).json() == before_model
     after_version = (await client.get(f"/api/v1/versions/{v}", headers=a)).json()
     assert {k: after_version[k] for k in ("sha256", "s3_path", "size_bytes")} == {
-        k: before_version[k] for k in ("sha256", "s3_path", "size_bytes")}
+        k: before_version[k] for k in ("sha256", "s3_path", "size_bytes")
+    }
     versions = (await client.get(f"/api/v1/models/{m}/versions", headers=a)).json()
     assert [x["version_tag"] for x in versions] == ["v1"]

@@ -15,8 +15,9 @@ async def test_model_crud(client: httpx.AsyncClient, user_headers: Headers) -> N
     assert [m["id"] for m in listed.json()] == [model["id"]]
     got = await client.get(f"/api/v1/models/{model['id']}", headers=user_headers)
     assert got.json()["description"] == "d"
-    patched = await client.patch(f"/api/v1/models/{model['id']}", json={"description": "new"},
-                                 headers=user_headers)
+    patched = await client.patch(
+        f"/api/v1/models/{model['id']}", json={"description": "new"}, headers=user_headers
+    )
     assert patched.status_code == 200 and patched.json()["description"] == "new"
     deleted = await client.delete(f"/api/v1/models/{model['id']}", headers=user_headers)
     assert deleted.status_code == 204
@@ -59,12 +60,14 @@ async def test_version_crud_and_rules(client: httpx.AsyncClient, user_headers: H
     model = await create_model(client, user_headers)
     v1 = await create_version(client, user_headers, model["id"], "v1")
     assert v1["status"] == "Pending" and v1["s3_path"] is None and v1["sha256"] is None
-    dup = await client.post(f"/api/v1/models/{model['id']}/versions", json={"version_tag": "v1"},
-                            headers=user_headers)
+    dup = await client.post(
+        f"/api/v1/models/{model['id']}/versions", json={"version_tag": "v1"}, headers=user_headers
+    )
     assert dup.status_code == 409
     for bad in ("../v2", "v 2", "", "a/b"):
-        r = await client.post(f"/api/v1/models/{model['id']}/versions", json={"version_tag": bad},
-                              headers=user_headers)
+        r = await client.post(
+            f"/api/v1/models/{model['id']}/versions", json={"version_tag": bad}, headers=user_headers
+        )
         assert r.status_code == 422, bad
     await create_version(client, user_headers, model["id"], "v2.0-rc_1")
     listed = await client.get(f"/api/v1/models/{model['id']}/versions", headers=user_headers)
@@ -73,8 +76,9 @@ async def test_version_crud_and_rules(client: httpx.AsyncClient, user_headers: H
     assert (await client.delete(f"/api/v1/versions/{v1['id']}", headers=user_headers)).status_code == 204
     assert (await client.get(f"/api/v1/versions/{v1['id']}", headers=user_headers)).status_code == 404
     assert (await client.get("/api/v1/versions/999999", headers=user_headers)).status_code == 404
-    assert (await client.post("/api/v1/models/999999/versions", json={"version_tag": "v1"},
-                              headers=user_headers)).status_code == 404
+    assert (
+        await client.post("/api/v1/models/999999/versions", json={"version_tag": "v1"}, headers=user_headers)
+    ).status_code == 404
 
 
 async def test_deleting_model_cascades_to_versions(client: httpx.AsyncClient, user_headers: Headers) -> None:

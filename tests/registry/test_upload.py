@@ -27,8 +27,12 @@ def _artifacts(settings: Settings) -> list[str]:
 
 
 async def test_upload_stores_checksummed_artifact(
-    client: httpx.AsyncClient, user_headers: Headers, version: dict, iris_model: Path,
-    iris_requirements: Path, settings: Settings,
+    client: httpx.AsyncClient,
+    user_headers: Headers,
+    version: dict,
+    iris_model: Path,
+    iris_requirements: Path,
+    settings: Settings,
 ) -> None:
     r = await upload(client, user_headers, version["id"], iris_model, iris_requirements)
     assert r.status_code == 200, r.text
@@ -41,7 +45,9 @@ async def test_upload_stores_checksummed_artifact(
     prefix = f"models/{user_id}/iris/v1"
     assert body["s3_path"] == f"{prefix}/model.joblib"
     assert _artifacts(settings) == [f"{prefix}/model.joblib", f"{prefix}/requirements.txt"]
-    assert (settings.artifacts_dir / prefix / "requirements.txt").read_bytes() == iris_requirements.read_bytes()
+    assert (
+        settings.artifacts_dir / prefix / "requirements.txt"
+    ).read_bytes() == iris_requirements.read_bytes()
     download = await client.get(f"/api/v1/versions/{version['id']}/artifact", headers=user_headers)
     assert download.status_code == 200 and download.content == data
     assert download.headers["x-checksum-sha256"] == body["sha256"]
@@ -72,8 +78,12 @@ async def test_oversized_model_is_413_and_leaves_nothing(
 
 
 async def test_oversized_requirements_is_413(
-    client: httpx.AsyncClient, user_headers: Headers, version: dict, iris_model: Path,
-    settings: Settings, tmp_path: Path,
+    client: httpx.AsyncClient,
+    user_headers: Headers,
+    version: dict,
+    iris_model: Path,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
     settings.max_requirements_size_kb = 1
     reqs = tmp_path / "requirements.txt"
@@ -88,21 +98,35 @@ async def test_declared_length_over_budget_is_refused_before_reading(
 ) -> None:
     settings.max_model_size_mb = 1
     r = await client.post(
-        f"/api/v1/versions/{version['id']}/upload", content=b"x" * 10,
-        headers={**user_headers, "content-type": "multipart/form-data; boundary=abc",
-                 "content-length": str(50 * 1024 * 1024)},
+        f"/api/v1/versions/{version['id']}/upload",
+        content=b"x" * 10,
+        headers={
+            **user_headers,
+            "content-type": "multipart/form-data; boundary=abc",
+            "content-length": str(50 * 1024 * 1024),
+        },
     )
     assert r.status_code == 413
 
 
 @pytest.mark.parametrize(
     ("field", "name", "status"),
-    [("model_file", "model.exe", 415), ("model_file", "model", 415),
-     ("requirements_file", "setup.py", 415), ("weights", "model.joblib", 422)],
+    [
+        ("model_file", "model.exe", 415),
+        ("model_file", "model", 415),
+        ("requirements_file", "setup.py", 415),
+        ("weights", "model.joblib", 422),
+    ],
 )
 async def test_wrong_types_and_fields(
-    client: httpx.AsyncClient, user_headers: Headers, version: dict, iris_model: Path,
-    settings: Settings, field: str, name: str, status: int,
+    client: httpx.AsyncClient,
+    user_headers: Headers,
+    version: dict,
+    iris_model: Path,
+    settings: Settings,
+    field: str,
+    name: str,
+    status: int,
 ) -> None:
     files = {field: (name, b"data")}
     if field != "model_file":
@@ -119,12 +143,17 @@ async def test_bad_bodies(client: httpx.AsyncClient, user_headers: Headers, vers
     assert empty.status_code == 422
     missing = await client.post(url, files={"requirements_file": ("r.txt", b"numpy")}, headers=user_headers)
     assert missing.status_code == 422
-    binary = await client.post(url, files={"model_file": ("m.joblib", b"x"),
-                                           "requirements_file": ("r.txt", b"\xff\xfe\x00")},
-                               headers=user_headers)
+    binary = await client.post(
+        url,
+        files={"model_file": ("m.joblib", b"x"), "requirements_file": ("r.txt", b"\xff\xfe\x00")},
+        headers=user_headers,
+    )
     assert binary.status_code == 422
-    garbled = await client.post(url, content=b"--abc\r\nnonsense", headers={
-        **user_headers, "content-type": "multipart/form-data; boundary=abc"})
+    garbled = await client.post(
+        url,
+        content=b"--abc\r\nnonsense",
+        headers={**user_headers, "content-type": "multipart/form-data; boundary=abc"},
+    )
     assert garbled.status_code in (400, 422)
 
 
@@ -160,11 +189,14 @@ def test_interrupted_upload_leaves_nothing_behind(
         token = http.post("/api/v1/auth/login", json={"email": "i@example.com", "password": "p" * 10}).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         model = http.post("/api/v1/models", json={"name": "half"}, headers=headers).json()
-        version = http.post(f"/api/v1/models/{model['id']}/versions", json={"version_tag": "v1"},
-                            headers=headers).json()
+        version = http.post(
+            f"/api/v1/models/{model['id']}/versions", json={"version_tag": "v1"}, headers=headers
+        ).json()
     host, port = live_server.removeprefix("http://").split(":")
-    head = (b"--B\r\nContent-Disposition: form-data; name=\"model_file\"; filename=\"m.joblib\"\r\n"
-            b"Content-Type: application/octet-stream\r\n\r\n")
+    head = (
+        b'--B\r\nContent-Disposition: form-data; name="model_file"; filename="m.joblib"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n"
+    )
     with socket.create_connection((host, int(port))) as sock:
         sock.sendall(
             f"POST /api/v1/versions/{version['id']}/upload HTTP/1.1\r\nHost: x\r\n"

@@ -19,9 +19,15 @@ from tests.registry.helpers import create_model, create_version, upload
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, s3_server: str) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, storage="s3",
-        s3_endpoint=s3_server, s3_access_key=S3_ACCESS_KEY, s3_secret_key=S3_SECRET_KEY,
-        s3_bucket=f"models-{uuid.uuid4().hex[:12]}", s3_secure=False, s3_region=S3_REGION,
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        storage="s3",
+        s3_endpoint=s3_server,
+        s3_access_key=S3_ACCESS_KEY,
+        s3_secret_key=S3_SECRET_KEY,
+        s3_bucket=f"models-{uuid.uuid4().hex[:12]}",
+        s3_secure=False,
+        s3_region=S3_REGION,
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -34,8 +40,12 @@ def _objects(settings: Settings) -> list[str]:
 
 
 async def test_upload_download_delete_on_s3(
-    client: httpx.AsyncClient, user_headers: Headers, iris_model: Path, iris_requirements: Path,
-    settings: Settings, tmp_path: Path,
+    client: httpx.AsyncClient,
+    user_headers: Headers,
+    iris_model: Path,
+    iris_requirements: Path,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
     model = await create_model(client, user_headers, "iris")
     version = await create_version(client, user_headers, model["id"], "v1")

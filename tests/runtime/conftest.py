@@ -18,9 +18,13 @@ _names = itertools.count(1)
 def runtime_settings(data_dir: Path, **overrides: object) -> Settings:
     """Small timeouts and windows so supervision and autoscaling show within seconds."""
     values: dict[str, object] = {
-        "data_dir": data_dir, "warm_pool_size": 2, "replica_start_timeout_seconds": 20,
-        "replica_max_restarts": 2, "autoscale_interval_seconds": 0.2,
-        "scale_down_stabilization_seconds": 1.5, "gateway_timeout_seconds": 5,
+        "data_dir": data_dir,
+        "warm_pool_size": 2,
+        "replica_start_timeout_seconds": 20,
+        "replica_max_restarts": 2,
+        "autoscale_interval_seconds": 0.2,
+        "scale_down_stabilization_seconds": 1.5,
+        "gateway_timeout_seconds": 5,
     }
     values.update(overrides)
     return Settings(**values, _env_file=None)  # type: ignore[arg-type,call-arg]

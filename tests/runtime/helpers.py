@@ -19,19 +19,27 @@ from tests.fixtures.models import IRIS_ROW
 DEADLINE = 30.0
 
 
-def make_spec(name: str, model: Path, release: int = 1, replicas: int = 1,
-              autoscaling: Autoscaling | None = None) -> DeploymentSpec:
+def make_spec(
+    name: str, model: Path, release: int = 1, replicas: int = 1, autoscaling: Autoscaling | None = None
+) -> DeploymentSpec:
     requirements = model.parent / "requirements.txt"
     if not requirements.exists():
         requirements.write_text("")
     return DeploymentSpec(
-        name=name, owner_id=1, model_name="iris", version_tag=f"v{release}", release=release,
-        artifact_uri=f"file://{model}", requirements_uri=f"file://{requirements}", sha256="",
-        replicas=replicas, autoscaling=autoscaling)
+        name=name,
+        owner_id=1,
+        model_name="iris",
+        version_tag=f"v{release}",
+        release=release,
+        artifact_uri=f"file://{model}",
+        requirements_uri=f"file://{requirements}",
+        sha256="",
+        replicas=replicas,
+        autoscaling=autoscaling,
+    )
 
 
-async def wait_until(check: Callable[[], Awaitable[bool]], what: str,
-                     timeout: float = DEADLINE) -> None:
+async def wait_until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = DEADLINE) -> None:
     """Poll `check` until it holds; fail the test with `what` at the deadline."""
     deadline = time.monotonic() + timeout
     while not await check():
@@ -40,8 +48,13 @@ async def wait_until(check: Callable[[], Awaitable[bool]], what: str,
         await asyncio.sleep(0.02)
 
 
-async def wait_status(runtime: LocalRuntime, name: str, test: Callable[[RuntimeStatus], bool],
-                      what: str, timeout: float = DEADLINE) -> RuntimeStatus:
+async def wait_status(
+    runtime: LocalRuntime,
+    name: str,
+    test: Callable[[RuntimeStatus], bool],
+    what: str,
+    timeout: float = DEADLINE,
+) -> RuntimeStatus:
     async def check() -> bool:
         return test(await runtime.status(name))
 
@@ -52,14 +65,12 @@ async def wait_status(runtime: LocalRuntime, name: str, test: Callable[[RuntimeS
     return await runtime.status(name)
 
 
-async def predict(http: httpx.AsyncClient, endpoint: Endpoint,
-                  token: str | None = None) -> httpx.Response:
+async def predict(http: httpx.AsyncClient, endpoint: Endpoint, token: str | None = None) -> httpx.Response:
     headers = {TOKEN_HEADER: endpoint.token if token is None else token}
     return await http.post(f"{endpoint.url}/predict", json={"data": [IRIS_ROW]}, headers=headers)
 
 
-async def gateway_call(runtime: LocalRuntime, http: httpx.AsyncClient, name: str,
-                       turn: int) -> bool:
+async def gateway_call(runtime: LocalRuntime, http: httpx.AsyncClient, name: str, turn: int) -> bool:
     """One request as the gateway makes it: round robin, in_flight kept, one retry."""
     for _ in range(2):
         endpoints = runtime.endpoints(name)

@@ -21,14 +21,19 @@ async def test_grows_under_load_and_shrinks_after_the_window(
     await runtime.deploy(make_spec(name, iris_model, replicas=1, autoscaling=policy))
     await wait_status(runtime, name, lambda s: s.ready_replicas == 1, "one ready replica")
     runtime.endpoints(name)[0].in_flight = 5  # as the gateway counts requests in flight
-    grown = await wait_status(runtime, name, lambda s: s.desired_replicas == 3 and
-                              s.ready_replicas == 3, "three replicas under load")
+    grown = await wait_status(
+        runtime,
+        name,
+        lambda s: s.desired_replicas == 3 and s.ready_replicas == 3,
+        "three replicas under load",
+    )
     assert grown.phase is Phase.RUNNING and len(grown.replicas) == 3
     for endpoint in runtime.endpoints(name):
         endpoint.in_flight = 0
     quiet = time.monotonic()
-    shrunk = await wait_status(runtime, name, lambda s: s.desired_replicas == 1 and
-                               len(s.replicas) == 1, "back to the minimum")
+    shrunk = await wait_status(
+        runtime, name, lambda s: s.desired_replicas == 1 and len(s.replicas) == 1, "back to the minimum"
+    )
     waited = time.monotonic() - quiet
     settings = runtime.settings
     # Not before the stabilization window has forgotten the last recommendation of 3.

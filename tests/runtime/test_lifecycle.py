@@ -21,8 +21,9 @@ from tests.runtime.helpers import alive, make_spec, predict, wait_gone, wait_sta
 pytestmark = pytest.mark.slow
 
 
-async def first_prediction_seconds(runtime: LocalRuntime, http: httpx.AsyncClient,
-                                   model: Path, name: str) -> float:
+async def first_prediction_seconds(
+    runtime: LocalRuntime, http: httpx.AsyncClient, model: Path, name: str
+) -> float:
     """Time from deploy() to the first good prediction, polling as a client would."""
     began = time.perf_counter()
     await runtime.deploy(make_spec(name, model))
@@ -60,9 +61,7 @@ async def test_without_pool_and_close_leaves_no_child(
     assert not any(alive(pid) for pid in children) and children_under(tmp_path) == []
 
 
-async def test_a_killed_control_plane_takes_its_replicas_along(
-    tmp_path: Path, iris_model: Path
-) -> None:
+async def test_a_killed_control_plane_takes_its_replicas_along(tmp_path: Path, iris_model: Path) -> None:
     script = (
         "import asyncio, sys\n"
         "from pathlib import Path\n"
@@ -76,9 +75,13 @@ async def test_a_killed_control_plane_takes_its_replicas_along(
         "        await asyncio.sleep(0.01)\n"
         "    print(pids(await rt.status('orphan'))[0], flush=True)\n"
         "    await asyncio.sleep(60)\n"
-        "asyncio.run(main())\n")
-    plane = subprocess.Popen([sys.executable, "-c", script, str(tmp_path), str(iris_model)],
-                             stdout=subprocess.PIPE, cwd=Path(__file__).parents[2])
+        "asyncio.run(main())\n"
+    )
+    plane = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path), str(iris_model)],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).parents[2],
+    )
     assert plane.stdout is not None
     replica = int(await asyncio.to_thread(plane.stdout.readline))
     children = children_under(tmp_path, parent=plane.pid)  # the replica, maybe the pool's
@@ -91,8 +94,7 @@ async def test_a_killed_control_plane_takes_its_replicas_along(
 
 
 async def test_a_model_with_its_own_packages_starts_cold(
-    runtime: LocalRuntime, http: httpx.AsyncClient, iris_model: Path, tmp_path: Path,
-    name: str
+    runtime: LocalRuntime, http: httpx.AsyncClient, iris_model: Path, tmp_path: Path, name: str
 ) -> None:
     packages = tmp_path / "packages"
     packages.mkdir()

@@ -40,8 +40,11 @@ async def test_deploy_serves_predictions_only_with_the_token(
     assert endpoint.token.encode() not in Path(f"/proc/{pid}/environ").read_bytes()
     environ = Path(f"/proc/{pid}/environ").read_bytes()
     assert b"KUBESERVE_" not in environ and b"OPENBLAS_NUM_THREADS=1" in environ
-    memory = next(line for line in Path(f"/proc/{pid}/limits").read_text().splitlines()
-                  if line.startswith("Max address space"))
+    memory = next(
+        line
+        for line in Path(f"/proc/{pid}/limits").read_text().splitlines()
+        if line.startswith("Max address space")
+    )
     assert str(runtime.settings.replica_memory_mb * 1024 * 1024) in memory
     await runtime.deploy(make_spec(name, iris_model))  # the same release again: nothing moves
     assert pids(await runtime.status(name)) == [pid]
@@ -73,8 +76,9 @@ async def test_a_killed_replica_comes_back(
     status = await wait_status(runtime, name, running(1), "one ready replica")
     [pid] = pids(status)
     os.kill(pid, signal.SIGKILL)
-    back = await wait_status(runtime, name, lambda s: running(1)(s) and pids(s) != [pid],
-                             "the replica to be restarted")
+    back = await wait_status(
+        runtime, name, lambda s: running(1)(s) and pids(s) != [pid], "the replica to be restarted"
+    )
     assert details(back, "restarts") == [1]
     assert (await predict(http, runtime.endpoints(name)[0])).status_code == 200
     assert any("exited (code -9)" in line for line in await runtime.logs(name, 50))

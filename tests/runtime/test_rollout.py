@@ -54,8 +54,11 @@ async def test_rollout_under_load_loses_no_request(
     try:
         await runtime.deploy(make_spec(name, iris_model, release=2, replicas=2))
         rolled = await wait_status(
-            runtime, name, lambda s: s.release == 2 and s.ready_replicas == 2
-            and details(s, "release") == [2, 2], "release 2 serving alone")
+            runtime,
+            name,
+            lambda s: s.release == 2 and s.ready_replicas == 2 and details(s, "release") == [2, 2],
+            "release 2 serving alone",
+        )
         for pid in pids(first):
             await wait_gone(pid)  # the old release drained, then stopped
         served_before = load.ok
@@ -69,8 +72,7 @@ async def test_rollout_under_load_loses_no_request(
 
 
 async def test_failed_rollout_keeps_the_old_release_serving(
-    runtime: LocalRuntime, http: httpx.AsyncClient, iris_model: Path, garbage_model: Path,
-    name: str
+    runtime: LocalRuntime, http: httpx.AsyncClient, iris_model: Path, garbage_model: Path, name: str
 ) -> None:
     await runtime.deploy(make_spec(name, iris_model))
     first = await wait_status(runtime, name, lambda s: s.ready_replicas == 1, "release 1 ready")
@@ -86,22 +88,23 @@ async def test_failed_rollout_keeps_the_old_release_serving(
     await runtime.deploy(make_spec(name, garbage_model, release=2))
     assert details(await runtime.status(name), "release") == [1]
     await runtime.deploy(make_spec(name, iris_model, release=3))
-    fixed = await wait_status(runtime, name, lambda s: s.release == 3 and s.ready_replicas == 1,
-                              "release 3 serving")
+    fixed = await wait_status(
+        runtime, name, lambda s: s.release == 3 and s.ready_replicas == 1, "release 3 serving"
+    )
     assert fixed.failed_release is None and fixed.message is None
     await runtime.delete(name)
 
 
 async def test_a_newer_release_supersedes_a_rollout_in_progress(
-    runtime: LocalRuntime, http: httpx.AsyncClient, iris_model: Path, garbage_model: Path,
-    name: str
+    runtime: LocalRuntime, http: httpx.AsyncClient, iris_model: Path, garbage_model: Path, name: str
 ) -> None:
     await runtime.deploy(make_spec(name, iris_model))
     await wait_status(runtime, name, lambda s: s.ready_replicas == 1, "release 1 ready")
     await runtime.deploy(make_spec(name, garbage_model, release=2))
     await runtime.deploy(make_spec(name, iris_model, release=3))
-    status = await wait_status(runtime, name, lambda s: s.release == 3 and
-                               details(s, "release") == [3], "release 3 serving alone")
+    status = await wait_status(
+        runtime, name, lambda s: s.release == 3 and details(s, "release") == [3], "release 3 serving alone"
+    )
     assert status.failed_release is None and status.ready_replicas == 1
     assert (await predict(http, runtime.endpoints(name)[0])).status_code == 200
     await runtime.delete(name)

@@ -75,9 +75,7 @@ async def test_exists_and_delete(store: ArtifactStore, tmp_path: Path) -> None:
     await store.delete("x/y/model.bin")  # deleting a missing object is fine
 
 
-async def test_delete_prefix_deletes_only_under_the_prefix(
-    store: ArtifactStore, tmp_path: Path
-) -> None:
+async def test_delete_prefix_deletes_only_under_the_prefix(store: ArtifactStore, tmp_path: Path) -> None:
     keys = [
         "models/1/a/v1/model.bin",
         "models/1/a/v1/requirements.txt",

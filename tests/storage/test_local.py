@@ -24,9 +24,7 @@ async def stored(tmp_path: Path) -> LocalStore:
     return store
 
 
-async def test_put_from_a_directory_keeps_the_previous_object(
-    stored: LocalStore, tmp_path: Path
-) -> None:
+async def test_put_from_a_directory_keeps_the_previous_object(stored: LocalStore, tmp_path: Path) -> None:
     with pytest.raises(StorageError):
         await stored.put_file("m/v/model.bin", tmp_path)
     with pytest.raises(StorageError):

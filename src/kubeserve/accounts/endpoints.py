@@ -77,8 +77,9 @@ async def _read_credentials(request: Request) -> Credentials:
     raise UnsupportedMediaType("send a form (username, password) or JSON {email, password}")
 
 
-@router.post("/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED,
-             tags=["api keys"])
+@router.post(
+    "/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED, tags=["api keys"]
+)
 async def create_api_key(data: ApiKeyCreate, session: SessionDep, user: CurrentUser) -> Any:
     """Create an API key for predictions. The key is in this response only: keep it."""
     return await api_keys.create(session, user, data)
@@ -92,7 +93,9 @@ async def list_api_keys(session: SessionDep, user: CurrentUser) -> Any:
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["api keys"])
 async def revoke_api_key(
-    key_id: int, session: SessionDep, user: CurrentUser,
+    key_id: int,
+    session: SessionDep,
+    user: CurrentUser,
     cache: ApiKeyCacheDep,
 ) -> Response:
     """Revoke an API key; it stops working at once."""

@@ -22,9 +22,7 @@ class ApiKeyRepository(Repository[ApiKey]):
         return await self.list(self.select().where(ApiKey.user_id == user_id).order_by(ApiKey.id))
 
     async def get_owned(self, key_id: int, user_id: int) -> ApiKey | None:
-        return await self.one_or_none(
-            self.select().where(ApiKey.id == key_id, ApiKey.user_id == user_id)
-        )
+        return await self.one_or_none(self.select().where(ApiKey.id == key_id, ApiKey.user_id == user_id))
 
     async def get_by_hash(self, key_hash: str) -> ApiKey | None:
         return await self.one_or_none(self.select().where(ApiKey.key_hash == key_hash))

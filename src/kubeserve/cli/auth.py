@@ -14,11 +14,19 @@ from kubeserve.client import Client
 
 Email = Annotated[str, typer.Option(prompt=True, envvar="KUBESERVE_EMAIL", help="Your email.")]
 PASSWORD_HELP = "Asked for when missing (never echoed)."
-Password = Annotated[str, typer.Option(
-    prompt=True, hide_input=True, envvar="KUBESERVE_PASSWORD", help=PASSWORD_HELP)]
-NewPassword = Annotated[str, typer.Option(
-    prompt=True, hide_input=True, confirmation_prompt=True, envvar="KUBESERVE_PASSWORD",
-    help=PASSWORD_HELP)]
+Password = Annotated[
+    str, typer.Option(prompt=True, hide_input=True, envvar="KUBESERVE_PASSWORD", help=PASSWORD_HELP)
+]
+NewPassword = Annotated[
+    str,
+    typer.Option(
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="KUBESERVE_PASSWORD",
+        help=PASSWORD_HELP,
+    ),
+]
 
 
 def _login(client: Client, email: str, password: str) -> None:
@@ -45,8 +53,7 @@ def login(email: Email, password: Password, url: UrlOption = DEFAULT_URL) -> Non
 def logout(url: UrlOption = DEFAULT_URL) -> None:
     """Forget the saved token for this control plane."""
     client = connect(url, login=False)
-    say(f"Logged out of {client.url}" if forget_login(client.url)
-        else f"Not logged in to {client.url}")
+    say(f"Logged out of {client.url}" if forget_login(client.url) else f"Not logged in to {client.url}")
 
 
 def whoami(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None:

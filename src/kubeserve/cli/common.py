@@ -16,8 +16,9 @@ from kubeserve.client import Client
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
-UrlOption = Annotated[str, typer.Option(
-    "--url", envvar="KUBESERVE_URL", help="The control plane.", show_envvar=True)]
+UrlOption = Annotated[
+    str, typer.Option("--url", envvar="KUBESERVE_URL", help="The control plane.", show_envvar=True)
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON, for scripts.")]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 

@@ -21,8 +21,9 @@ from kubeserve.cli.common import (
 from kubeserve.cli.errors import CliError
 from kubeserve.client import Client
 
-Ref = Annotated[str, typer.Argument(
-    metavar="NAME_OR_ID", help="Deployment id, deployment name, or model name.")]
+Ref = Annotated[
+    str, typer.Argument(metavar="NAME_OR_ID", help="Deployment id, deployment name, or model name.")
+]
 
 
 def deployments(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None:
@@ -31,19 +32,34 @@ def deployments(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> No
     if as_json:
         print_json(found)
         return
-    rows = ((d["id"], d["name"], d["model_name"], d["version_tag"], d["release"], d["status"],
-             f"{d['ready_replicas']}/{d['desired_replicas']}", d["url"]) for d in found)
-    print_table(("ID", "NAME", "MODEL", "VERSION", "RELEASE", "STATUS", "READY", "URL"), rows,
-                "No deployments yet: `kubeserve push model.joblib --name NAME`")
+    rows = (
+        (
+            d["id"],
+            d["name"],
+            d["model_name"],
+            d["version_tag"],
+            d["release"],
+            d["status"],
+            f"{d['ready_replicas']}/{d['desired_replicas']}",
+            d["url"],
+        )
+        for d in found
+    )
+    print_table(
+        ("ID", "NAME", "MODEL", "VERSION", "RELEASE", "STATUS", "READY", "URL"),
+        rows,
+        "No deployments yet: `kubeserve push model.joblib --name NAME`",
+    )
 
 
-def scale(ref: Ref, replicas: Annotated[int, typer.Argument(min=1)],
-          url: UrlOption = DEFAULT_URL) -> None:
+def scale(ref: Ref, replicas: Annotated[int, typer.Argument(min=1)], url: UrlOption = DEFAULT_URL) -> None:
     """Run N replicas of a deployment."""
     client = connect(url)
     deployment = client.update_deployment(resolve.deployment(client, ref)["id"], replicas=replicas)
-    say(f"Scaled {deployment['name']} to {replicas} replica{'s' if replicas > 1 else ''} "
-        f"({deployment['ready_replicas']} ready now)")
+    say(
+        f"Scaled {deployment['name']} to {replicas} replica{'s' if replicas > 1 else ''} "
+        f"({deployment['ready_replicas']} ready now)"
+    )
 
 
 def rollback(ref: Ref, timeout: float = 300, url: UrlOption = DEFAULT_URL) -> None:
@@ -51,8 +67,7 @@ def rollback(ref: Ref, timeout: float = 300, url: UrlOption = DEFAULT_URL) -> No
     client = connect(url)
     deployment = client.rollback(resolve.deployment(client, ref)["id"])
     deployment = rollout.wait_live(client, deployment, timeout)
-    say(f"Rolled {deployment['name']} back to {deployment['version_tag']} "
-        f"(release {deployment['release']})")
+    say(f"Rolled {deployment['name']} back to {deployment['version_tag']} (release {deployment['release']})")
 
 
 def releases(ref: Ref, url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None:
@@ -60,22 +75,29 @@ def releases(ref: Ref, url: UrlOption = DEFAULT_URL, as_json: JsonOption = False
     client = connect(url)
     deployment = resolve.deployment(client, ref)
     tags = {v["id"]: v["version_tag"] for v in client.list_versions(deployment["model_id"])}
-    found: list[dict[str, Any]] = [{**r, "version_tag": tags.get(r["version_id"])}
-                                   for r in client.list_releases(deployment["id"])]
+    found: list[dict[str, Any]] = [
+        {**r, "version_tag": tags.get(r["version_id"])} for r in client.list_releases(deployment["id"])
+    ]
     if as_json:
         print_json(found)
         return
-    rows = ((r["revision"], r["version_tag"], r["status"], r["reason"] or "", when(r["created_at"]))
-            for r in found)
+    rows = (
+        (r["revision"], r["version_tag"], r["status"], r["reason"] or "", when(r["created_at"]))
+        for r in found
+    )
     print_table(("RELEASE", "VERSION", "STATUS", "REASON", "CREATED"), rows, "No releases")
 
 
 def delete(
-    ref: Annotated[str | None, typer.Argument(
-        metavar="[NAME_OR_ID]", help="The deployment to stop and remove.")] = None,
-    model: Annotated[str | None, typer.Option(
-        "--model", help="Delete this model instead: its deployments, versions and files.")] = None,
-    yes: YesOption = False, url: UrlOption = DEFAULT_URL,
+    ref: Annotated[
+        str | None, typer.Argument(metavar="[NAME_OR_ID]", help="The deployment to stop and remove.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="Delete this model instead: its deployments, versions and files."),
+    ] = None,
+    yes: YesOption = False,
+    url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Delete a deployment, or with --model a whole model."""
     if (ref is None) == (model is None):
@@ -97,8 +119,10 @@ def _delete_model(client: Client, name: str, yes: bool) -> None:
     serving = resolve.model_deployments(client, found["id"])
     versions = client.list_versions(found["id"])
     if not yes:
-        typer.confirm(f"Delete model {name} with {len(versions)} version(s) and "
-                      f"{len(serving)} deployment(s)?", abort=True)
+        typer.confirm(
+            f"Delete model {name} with {len(versions)} version(s) and {len(serving)} deployment(s)?",
+            abort=True,
+        )
     for deployment in serving:  # stop replicas through the API before their rows go away
         client.delete_deployment(deployment["id"])
     client.delete_model(found["id"])

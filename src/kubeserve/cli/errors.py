@@ -18,8 +18,11 @@ class CliError(Exception):
 
 
 def _hint(exc: Exception) -> str:
-    if isinstance(exc, KubeServeAPIError) and exc.status == 401 \
-            and not (exc.path or "").endswith("/auth/login"):
+    if (
+        isinstance(exc, KubeServeAPIError)
+        and exc.status == 401
+        and not (exc.path or "").endswith("/auth/login")
+    ):
         return ": run `kubeserve login`"
     return ""
 
@@ -32,6 +35,7 @@ class FriendlyGroup(TyperGroup):
             return super().invoke(ctx)
         except (KubeServeError, CliError) as exc:
             message = " ".join(f"{exc}{_hint(exc)}".split())  # one line, whatever the server said
-            Console(stderr=True).print(f"Error: {message}", style="red", markup=False,
-                                       highlight=False, soft_wrap=True)
+            Console(stderr=True).print(
+                f"Error: {message}", style="red", markup=False, highlight=False, soft_wrap=True
+            )
             raise typer.Exit(EXIT_ERROR) from None

@@ -19,14 +19,14 @@ from kubeserve.cli.common import (
 )
 from kubeserve.cli.errors import CliError
 
-app = typer.Typer(help="API keys for predictions (X-API-Key or Authorization: Bearer).",
-                  no_args_is_help=True)
+app = typer.Typer(help="API keys for predictions (X-API-Key or Authorization: Bearer).", no_args_is_help=True)
 
 
 @app.command()
 def create(
     name: Annotated[str, typer.Argument(help="What the key is for, e.g. 'ci'.")],
-    url: UrlOption = DEFAULT_URL, as_json: JsonOption = False,
+    url: UrlOption = DEFAULT_URL,
+    as_json: JsonOption = False,
 ) -> None:
     """Create a key. It is shown once: store it now."""
     key = connect(url).create_api_key(name)
@@ -34,8 +34,7 @@ def create(
         print_json(key)
         return
     say(key["key"])
-    err.print(f"API key {name!r} (id {key['id']}): shown only now, store it safely.",
-              markup=False)
+    err.print(f"API key {name!r} (id {key['id']}): shown only now, store it safely.", markup=False)
 
 
 @app.command("list")
@@ -45,10 +44,13 @@ def list_keys(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None
     if as_json:
         print_json(found)
         return
-    rows = ((k["id"], k["name"], f"{k['prefix']}…", when(k["created_at"]),
-             when(k.get("last_used_at")) or "never") for k in found)
-    print_table(("ID", "NAME", "PREFIX", "CREATED", "LAST USED"), rows,
-                "No API keys: `kubeserve keys create NAME`")
+    rows = (
+        (k["id"], k["name"], f"{k['prefix']}…", when(k["created_at"]), when(k.get("last_used_at")) or "never")
+        for k in found
+    )
+    print_table(
+        ("ID", "NAME", "PREFIX", "CREATED", "LAST USED"), rows, "No API keys: `kubeserve keys create NAME`"
+    )
 
 
 @app.command()

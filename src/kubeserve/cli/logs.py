@@ -41,8 +41,11 @@ def new_lines(seen: list[str], current: list[str]) -> list[str]:
     following means diffing each replica's window with the one before.
     """
     before = _by_source(seen)
-    return [line for source, lines in _by_source(current).items()
-            for line in _after_overlap(before.get(source, []), lines)]
+    return [
+        line
+        for source, lines in _by_source(current).items()
+        for line in _after_overlap(before.get(source, []), lines)
+    ]
 
 
 def _follow(client: Client, deployment_id: int, seen: list[str]) -> None:
@@ -58,11 +61,13 @@ def _follow(client: Client, deployment_id: int, seen: list[str]) -> None:
 
 
 def logs(
-    ref: Annotated[str, typer.Argument(
-        metavar="NAME_OR_ID", help="Deployment id, deployment name, or model name.")],
+    ref: Annotated[
+        str, typer.Argument(metavar="NAME_OR_ID", help="Deployment id, deployment name, or model name.")
+    ],
     tail: Annotated[int, typer.Option(min=1, max=5000, help="How many recent lines.")] = 100,
     follow: Annotated[bool, typer.Option("--follow", "-f", help=FOLLOW_HELP)] = False,
-    url: UrlOption = DEFAULT_URL, as_json: JsonOption = False,
+    url: UrlOption = DEFAULT_URL,
+    as_json: JsonOption = False,
 ) -> None:
     """Recent log lines of a deployment's replicas."""
     client = connect(url)
@@ -75,4 +80,6 @@ def logs(
         typer.echo(line)
     if follow:
         _follow(client, deployment["id"], client.logs(deployment["id"], tail=FOLLOW_WINDOW))
+
+
 COMMANDS = [logs]

@@ -29,15 +29,21 @@ def models(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None:
     serving: dict[int, list[str]] = {}
     for d in client.list_deployments():
         serving.setdefault(d["model_id"], []).append(f"{d['version_tag']} {d['status']}")
-    rows = ((m["id"], m["name"], m["type"], ", ".join(serving.get(m["id"], [])) or "-",
-             when(m["created_at"])) for m in found)
-    print_table(("ID", "NAME", "TYPE", "DEPLOYED", "CREATED"), rows,
-                "No models yet: `kubeserve push model.joblib --name NAME`")
+    rows = (
+        (m["id"], m["name"], m["type"], ", ".join(serving.get(m["id"], [])) or "-", when(m["created_at"]))
+        for m in found
+    )
+    print_table(
+        ("ID", "NAME", "TYPE", "DEPLOYED", "CREATED"),
+        rows,
+        "No models yet: `kubeserve push model.joblib --name NAME`",
+    )
 
 
 def versions(
     name: Annotated[str, typer.Argument(help="Model name.")],
-    url: UrlOption = DEFAULT_URL, as_json: JsonOption = False,
+    url: UrlOption = DEFAULT_URL,
+    as_json: JsonOption = False,
 ) -> None:
     """A model's versions: build status, size, checksum, and why a build failed."""
     client = connect(url)
@@ -45,10 +51,21 @@ def versions(
     if as_json:
         print_json(found)
         return
-    rows = ((v["id"], v["version_tag"], v["status"], size(v["size_bytes"]),
-             (v["sha256"] or "")[:12], when(v["created_at"]), v["error"] or "") for v in found)
-    print_table(("ID", "TAG", "STATUS", "SIZE", "SHA256", "CREATED", "ERROR"), rows,
-                f"{name} has no versions yet")
+    rows = (
+        (
+            v["id"],
+            v["version_tag"],
+            v["status"],
+            size(v["size_bytes"]),
+            (v["sha256"] or "")[:12],
+            when(v["created_at"]),
+            v["error"] or "",
+        )
+        for v in found
+    )
+    print_table(
+        ("ID", "TAG", "STATUS", "SIZE", "SHA256", "CREATED", "ERROR"), rows, f"{name} has no versions yet"
+    )
 
 
 COMMANDS = [models, versions]

@@ -40,14 +40,24 @@ def _read_rows(data: str | None, file: Path | None) -> list[Any]:
 
 
 def predict(
-    ref: Annotated[str, typer.Argument(
-        metavar="NAME_OR_ID", help="Deployment id or name, model name, or the deployment's URL.")],
+    ref: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME_OR_ID", help="Deployment id or name, model name, or the deployment's URL."
+        ),
+    ],
     data: Annotated[str | None, typer.Option(help="Rows as JSON: '[[5.1, 3.5, 1.4]]'.")] = None,
     file: Annotated[Path | None, typer.Option(help="A JSON file of rows ('-': stdin).")] = None,
-    api_key: Annotated[str | None, typer.Option(
-        envvar="KUBESERVE_API_KEY", help="Use an API key instead of your login (then "
-        "NAME_OR_ID must be the deployment's name or URL).")] = None,
-    url: UrlOption = DEFAULT_URL, as_json: JsonOption = False,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="KUBESERVE_API_KEY",
+            help="Use an API key instead of your login (then "
+            "NAME_OR_ID must be the deployment's name or URL).",
+        ),
+    ] = None,
+    url: UrlOption = DEFAULT_URL,
+    as_json: JsonOption = False,
 ) -> None:
     """Send rows to a deployment and print one prediction per line."""
     rows = _read_rows(data, file)

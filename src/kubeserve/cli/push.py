@@ -23,10 +23,14 @@ from kubeserve.cli.errors import CliError
 from kubeserve.client import Client, KubeServeError, Model, Version
 
 ExistingFile = typer.Argument(metavar="MODEL_FILE", exists=True, dir_okay=False, readable=True)
-Replicas = Annotated[int | None, typer.Option(
-    min=1, help="Replicas (default 1 for a new deployment, unchanged on roll forward).")]
-Public = Annotated[bool | None, typer.Option(
-    "--public/--private", help="Anyone may predict without a token (default private).")]
+Replicas = Annotated[
+    int | None,
+    typer.Option(min=1, help="Replicas (default 1 for a new deployment, unchanged on roll forward)."),
+]
+Public = Annotated[
+    bool | None,
+    typer.Option("--public/--private", help="Anyone may predict without a token (default private)."),
+]
 Timeout = Annotated[float, typer.Option(help="Seconds to wait for the build and for the rollout.")]
 
 
@@ -37,8 +41,9 @@ def next_tag(versions: list[Version]) -> str:
     return f"v{max(numbers, default=0) + 1}"
 
 
-def _new_version(client: Client, model: Model, tag: str | None, model_file: Path,
-                 requirements: Path | None) -> Version:
+def _new_version(
+    client: Client, model: Model, tag: str | None, model_file: Path, requirements: Path | None
+) -> Version:
     version = client.create_version(model["id"], tag or next_tag(client.list_versions(model["id"])))
     try:
         rollout.upload(client, version, model_file, requirements)
@@ -52,12 +57,16 @@ def _new_version(client: Client, model: Model, tag: str | None, model_file: Path
 def push(
     model_file: Annotated[Path, ExistingFile],
     name: Annotated[str, typer.Option(help="Model name: lowercase letters, digits, '-'.")],
-    requirements: Annotated[Path | None, typer.Option(
-        exists=True, dir_okay=False, help="requirements.txt the model needs.")] = None,
+    requirements: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="requirements.txt the model needs.")
+    ] = None,
     tag: Annotated[str | None, typer.Option(help="Version tag (default: next vN).")] = None,
     no_deploy: Annotated[bool, typer.Option("--no-deploy", help="Stop once built.")] = False,
-    replicas: Replicas = None, public: Public = None, timeout: Timeout = 600,
-    url: UrlOption = DEFAULT_URL, as_json: JsonOption = False,
+    replicas: Replicas = None,
+    public: Public = None,
+    timeout: Timeout = 600,
+    url: UrlOption = DEFAULT_URL,
+    as_json: JsonOption = False,
 ) -> None:
     """Upload a model file, build it, and deploy it (or roll its deployment forward)."""
     client = connect(url)
@@ -79,22 +88,35 @@ def push(
 def deploy(
     name: Annotated[str, typer.Argument(help="Model name.")],
     tag: Annotated[str | None, typer.Option(help="Version tag (default: newest Ready).")] = None,
-    replicas: Replicas = None, public: Public = None, timeout: Timeout = 600,
-    url: UrlOption = DEFAULT_URL, as_json: JsonOption = False,
+    replicas: Replicas = None,
+    public: Public = None,
+    timeout: Timeout = 600,
+    url: UrlOption = DEFAULT_URL,
+    as_json: JsonOption = False,
 ) -> None:
     """Deploy a built version of a model (or roll its deployment forward to it)."""
     client = connect(url)
     model = resolve.model(client, name)
-    ready = [v for v in client.list_versions(model["id"]) if v["status"] == "Ready"
-             and (tag is None or v["version_tag"] == tag)]
+    ready = [
+        v
+        for v in client.list_versions(model["id"])
+        if v["status"] == "Ready" and (tag is None or v["version_tag"] == tag)
+    ]
     if not ready:
         raise CliError(f"{name} has no Ready version{f' {tag}' if tag else ''}")
     version = max(ready, key=lambda v: v["id"])
     _deploy_and_show(client, model, version, replicas, public, timeout, as_json)
 
 
-def _deploy_and_show(client: Client, model: Model, version: Version, replicas: int | None,
-                     public: bool | None, timeout: float, as_json: bool) -> None:
+def _deploy_and_show(
+    client: Client,
+    model: Model,
+    version: Version,
+    replicas: int | None,
+    public: bool | None,
+    timeout: float,
+    as_json: bool,
+) -> None:
     deployment = rollout.deploy(client, model, version, replicas, public)
     deployment = rollout.wait_live(client, deployment, timeout)
     if as_json:

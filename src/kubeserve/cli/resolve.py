@@ -25,8 +25,9 @@ def deployment(client: Client, ref: str) -> Deployment:
     if by_model:
         names = ", ".join(d["name"] for d in by_model)
         raise CliError(f"model {ref} has {len(by_model)} deployments ({names}): name one of them")
-    raise CliError(f"no deployment called {ref!r}, and no deployed model of that name "
-                   "(see `kubeserve deployments`)")
+    raise CliError(
+        f"no deployment called {ref!r}, and no deployed model of that name (see `kubeserve deployments`)"
+    )
 
 
 def model(client: Client, name: str) -> Model:

@@ -16,18 +16,27 @@ from kubeserve.client import Client, Deployment, Model, Version
 
 def upload(client: Client, version: Version, model_file: Path, requirements: Path | None) -> None:
     """Stream the files with a progress bar (on stderr)."""
-    columns = (TextColumn("Uploading {task.description}"), BarColumn(), DownloadColumn(),
-               TransferSpeedColumn())
+    columns = (
+        TextColumn("Uploading {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+    )
     with Progress(*columns, console=err) as bar:
         task = bar.add_task(model_file.name, total=None)
-        client.upload(version["id"], model_file, requirements,
-                      progress=lambda sent, total: bar.update(task, completed=sent, total=total))
+        client.upload(
+            version["id"],
+            model_file,
+            requirements,
+            progress=lambda sent, total: bar.update(task, completed=sent, total=total),
+        )
 
 
 def build(client: Client, model: Model, version: Version, timeout: float) -> Version:
     """Wait with a spinner until the version is Ready (`BuildFailed` carries the reason)."""
-    with err.status(f"Building {model['name']} {version['version_tag']} "
-                    "(install requirements, load, test a prediction)"):
+    with err.status(
+        f"Building {model['name']} {version['version_tag']} (install requirements, load, test a prediction)"
+    ):
         ready = client.wait_for_version(version["id"], timeout=timeout)
     signature = ready.get("signature") or {}
     what = signature.get("estimator", "model").rsplit(".", 1)[-1]
@@ -35,26 +44,27 @@ def build(client: Client, model: Model, version: Version, timeout: float) -> Ver
     return ready
 
 
-def deploy(client: Client, model: Model, version: Version, replicas: int | None,
-           public: bool | None) -> Deployment:
+def deploy(
+    client: Client, model: Model, version: Version, replicas: int | None, public: bool | None
+) -> Deployment:
     """Roll the model's newest deployment forward to `version`, or create one."""
     existing = model_deployments(client, model["id"])
     if existing:
         target = existing[0]
-        note(f"Rolling {target['name']} forward from {target['version_tag']} "
-             f"to {version['version_tag']}")
-        return client.update_deployment(target["id"], version_id=version["id"],
-                                        replicas=replicas, public=public)
+        note(f"Rolling {target['name']} forward from {target['version_tag']} to {version['version_tag']}")
+        return client.update_deployment(
+            target["id"], version_id=version["id"], replicas=replicas, public=public
+        )
     note(f"Deploying {model['name']} {version['version_tag']}")
     return client.create_deployment(version["id"], replicas or 1, public=bool(public))
 
 
 def wait_live(client: Client, deployment: Deployment, timeout: float) -> Deployment:
     """Wait with a spinner until the deployment's current release serves traffic."""
-    with err.status(f"Starting {deployment['name']} release {deployment['release']} "
-                    f"({deployment['version_tag']})"):
-        return client.wait_for_deployment(deployment["id"], timeout=timeout,
-                                          release=deployment["release"])
+    with err.status(
+        f"Starting {deployment['name']} release {deployment['release']} ({deployment['version_tag']})"
+    ):
+        return client.wait_for_deployment(deployment["id"], timeout=timeout, release=deployment["release"])
 
 
 def sample_rows(version: Version | None) -> Any:
@@ -69,8 +79,7 @@ def sample_rows(version: Version | None) -> Any:
 
 def curl_line(client: Client, deployment: Deployment, rows: Any) -> str:
     """A ready-to-paste curl command; the token comes from `kubeserve token`, never printed."""
-    parts = ["curl", "-s", "-X", "POST", deployment["url"],
-             "-H", "'content-type: application/json'"]
+    parts = ["curl", "-s", "-X", "POST", deployment["url"], "-H", "'content-type: application/json'"]
     if not deployment["public"]:
         url_flag = "" if client.url == DEFAULT_URL else f" --url {shlex.quote(client.url)}"
         parts += ["-H", f'"Authorization: Bearer $(kubeserve token{url_flag})"']
@@ -81,8 +90,10 @@ def curl_line(client: Client, deployment: Deployment, rows: Any) -> str:
 def show_live(client: Client, deployment: Deployment, version: Version | None) -> None:
     """The final lines: what is live, where, and how to call it."""
     ready = f"{deployment['ready_replicas']}/{deployment['desired_replicas']} replicas ready"
-    say(f"{deployment['model_name']} {deployment['version_tag']} is live "
-        f"(release {deployment['release']}, {ready})")
+    say(
+        f"{deployment['model_name']} {deployment['version_tag']} is live "
+        f"(release {deployment['release']}, {ready})"
+    )
     say(f"URL: {deployment['url']}")
     say("Try it:")
     say("  " + curl_line(client, deployment, sample_rows(version)))

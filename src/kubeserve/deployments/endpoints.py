@@ -22,10 +22,12 @@ from kubeserve.state import GatewayDep, ReconcilerDep, SettingsDep
 router = APIRouter(tags=["deployments"])
 
 
-
 @router.post("/deployments", response_model=DeploymentRead, status_code=status.HTTP_201_CREATED)
 async def create_deployment(
-    data: DeploymentCreate, session: SessionDep, user: CurrentUser, settings: SettingsDep,
+    data: DeploymentCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
     reconciler: ReconcilerDep,
 ) -> Any:
     """Deploy a Ready version. Returns at once (`Pending`); poll until `Running`."""
@@ -47,8 +49,12 @@ async def get_deployment(
 
 @router.patch("/deployments/{deployment_id}", response_model=DeploymentRead)
 async def update_deployment(
-    deployment_id: int, data: DeploymentUpdate, session: SessionDep, user: CurrentUser,
-    reconciler: ReconcilerDep, gateway: GatewayDep,
+    deployment_id: int,
+    data: DeploymentUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    reconciler: ReconcilerDep,
+    gateway: GatewayDep,
 ) -> Any:
     """`replicas` scales; `version_id` rolls out a new release with zero downtime."""
     row = await service.update(session, reconciler, user, deployment_id, data)
@@ -58,7 +64,10 @@ async def update_deployment(
 
 @router.delete("/deployments/{deployment_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_deployment(
-    deployment_id: int, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep,
+    deployment_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    reconciler: ReconcilerDep,
     gateway: GatewayDep,
 ) -> Response:
     """Stop every replica and remove the deployment; its URL answers 404 afterwards."""
@@ -84,7 +93,10 @@ async def rollback(
 
 @router.get("/deployments/{deployment_id}/logs", response_model=LogsRead)
 async def logs(
-    deployment_id: int, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep,
+    deployment_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    reconciler: ReconcilerDep,
     tail: Annotated[int, Query(ge=1, le=5000)] = 100,
 ) -> LogsRead:
     """The last `tail` log lines of the deployment's replicas."""

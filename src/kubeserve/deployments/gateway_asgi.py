@@ -46,7 +46,7 @@ class _Disconnected(Exception):
 
 
 async def _parse(scope: Scope, receive: Receive) -> Call:
-    name, _, rest = scope["path"][len(PREFIX):].partition("/")
+    name, _, rest = scope["path"][len(PREFIX) :].partition("/")
     method = scope["method"]
     if not name or (method != "POST" and not (method == "GET" and rest.startswith("v2"))):
         raise NotFound("POST /api/v1/predict/{deployment}, or GET/POST .../v2/...")
@@ -76,31 +76,42 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _respond(send: Send, status: int, content_type: bytes, body: bytes,
-                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _respond(
+    send: Send, status: int, content_type: bytes, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
     await send({"type": "http.response.body", "body": body})
 
 
-_CALLER = [{"OAuth2PasswordBearer": []}, {"APIKeyHeader": []}]
+_CALLER: list[dict[str, list[str]]] = [{"OAuth2PasswordBearer": []}, {"APIKeyHeader": []}]
 OPENAPI_PATHS: dict[str, Any] = {
-    "/api/v1/predict/{deployment}": {"post": {
-        "tags": ["predict"], "summary": "Predict",
-        "description": 'Body `{"data": [[...]]}` (or `instances`, or records by feature name), '
-                       'optional `"method": "predict_proba"`; answers `{"predictions": [...]}`. '
-                       "The owner's bearer token or API key (`X-API-Key`), unless public.",
-        "parameters": [{"name": "deployment", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
-        "responses": {"200": {"description": "predictions"}, "503": {"description": "no replica ready"}},
-        "security": _CALLER,
-    }},
-    "/api/v1/predict/{deployment}/v2/{path}": {"post": {
-        "tags": ["predict"], "summary": "Open Inference Protocol (V2)",
-        "description": "`v2/models/{model}/infer`, `v2/health/ready`, `v2/models/{model}` (GET too).",
-        "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                       for n in ("deployment", "path")],
-        "responses": {"200": {"description": "the model server's answer"}},
-        "security": _CALLER,
-    }},
+    "/api/v1/predict/{deployment}": {
+        "post": {
+            "tags": ["predict"],
+            "summary": "Predict",
+            "description": 'Body `{"data": [[...]]}` (or `instances`, or records by feature name), '
+            'optional `"method": "predict_proba"`; answers `{"predictions": [...]}`. '
+            "The owner's bearer token or API key (`X-API-Key`), unless public.",
+            "parameters": [
+                {"name": "deployment", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "predictions"}, "503": {"description": "no replica ready"}},
+            "security": _CALLER,
+        }
+    },
+    "/api/v1/predict/{deployment}/v2/{path}": {
+        "post": {
+            "tags": ["predict"],
+            "summary": "Open Inference Protocol (V2)",
+            "description": "`v2/models/{model}/infer`, `v2/health/ready`, `v2/models/{model}` (GET too).",
+            "parameters": [
+                {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                for n in ("deployment", "path")
+            ],
+            "responses": {"200": {"description": "the model server's answer"}},
+            "security": _CALLER,
+        }
+    },
 }

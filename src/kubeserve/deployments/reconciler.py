@@ -84,9 +84,15 @@ class Reconciler:
         artifact, requirements = await self._artifact_uris(version.id, version.s3_path)
         auto = d.autoscaling
         return DeploymentSpec(
-            name=d.k8s_service_name, owner_id=d.user_id, model_name=model.name,
-            version_tag=version.version_tag, release=d.release, artifact_uri=artifact,
-            requirements_uri=requirements, sha256=version.sha256 or "", replicas=d.replicas,
+            name=d.k8s_service_name,
+            owner_id=d.user_id,
+            model_name=model.name,
+            version_tag=version.version_tag,
+            release=d.release,
+            artifact_uri=artifact,
+            requirements_uri=requirements,
+            sha256=version.sha256 or "",
+            replicas=d.replicas,
             autoscaling=Autoscaling(auto["min"], auto["max"], auto["target_in_flight"]) if auto else None,
             packages_dir=str(packages_dir(self.settings, version.id)),
         )
@@ -135,8 +141,12 @@ class Reconciler:
             await self._rollout_failed(session, deployment, status)
             return
         current = await releases.get_revision(deployment.id, deployment.release)
-        if status.release == deployment.release and status.phase == Phase.RUNNING and current \
-                and current.status != "Active":
+        if (
+            status.release == deployment.release
+            and status.phase == Phase.RUNNING
+            and current
+            and current.status != "Active"
+        ):
             for release in await releases.list_for(deployment.id):
                 if release.status == "Active":
                     release.status = "Superseded"

@@ -39,7 +39,9 @@ class DeploymentRepository(Repository[Deployment]):
         rows = await self._rows(statement)
         return rows[0] if rows else None
 
-    async def list_rows(self, user_id: int | None = None, version_id: int | None = None) -> list[DeploymentRow]:
+    async def list_rows(
+        self, user_id: int | None = None, version_id: int | None = None
+    ) -> list[DeploymentRow]:
         statement = _joined().order_by(Deployment.id)
         if user_id is not None:
             statement = statement.where(Deployment.user_id == user_id)

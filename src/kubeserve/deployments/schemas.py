@@ -61,7 +61,9 @@ class DeploymentRead(BaseModel):
     error: str | None
     ready_replicas: int = 0
     desired_replicas: int = 0
-    instances: list[dict[str, Any]] = Field(default_factory=list, description="live replicas: pid, port, state, restarts")
+    instances: list[dict[str, Any]] = Field(
+        default_factory=list, description="live replicas: pid, port, state, restarts"
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -44,13 +44,22 @@ async def create(
     name = new_name(found[1].name)
     autoscaling = data.autoscaling.model_dump() if data.autoscaling else None
     replicas = data.autoscaling.min if data.autoscaling else data.replicas
-    deployment = await DeploymentRepository(session).add(Deployment(
-        user_id=user.id, version_id=version.id, k8s_service_name=name, replicas=replicas,
-        autoscaling=autoscaling, public=data.public, status="Pending", release=1,
-        url=f"{settings.base_url}/api/v1/predict/{name}",
-    ))
-    await ReleaseRepository(session).add(Release(
-        deployment_id=deployment.id, revision=1, version_id=version.id, reason="deploy"))
+    deployment = await DeploymentRepository(session).add(
+        Deployment(
+            user_id=user.id,
+            version_id=version.id,
+            k8s_service_name=name,
+            replicas=replicas,
+            autoscaling=autoscaling,
+            public=data.public,
+            status="Pending",
+            release=1,
+            url=f"{settings.base_url}/api/v1/predict/{name}",
+        )
+    )
+    await ReleaseRepository(session).add(
+        Release(deployment_id=deployment.id, revision=1, version_id=version.id, reason="deploy")
+    )
     after_commit(session, lambda: reconciler.kick(deployment.id))
     return await get(session, user, deployment.id)
 
@@ -93,15 +102,25 @@ async def update(
     return await get(session, user, deployment_id)
 
 
-async def rollback(session: AsyncSession, reconciler: Reconciler, user: User, deployment_id: int) -> DeploymentRow:
+async def rollback(
+    session: AsyncSession, reconciler: Reconciler, user: User, deployment_id: int
+) -> DeploymentRow:
     """A new release serving the version of the last good release before the current one."""
     row = await get(session, user, deployment_id)
     releases = ReleaseRepository(session)
-    previous = next((r for r in await releases.list_for(deployment_id)
-                     if r.revision < row.deployment.release and r.status in ("Active", "Superseded")), None)
+    previous = next(
+        (
+            r
+            for r in await releases.list_for(deployment_id)
+            if r.revision < row.deployment.release and r.status in ("Active", "Superseded")
+        ),
+        None,
+    )
     if previous is None:
         raise Conflict("there is no previous release to roll back to")
-    await _new_release(session, row.deployment, previous.version_id, f"rollback to release {previous.revision}")
+    await _new_release(
+        session, row.deployment, previous.version_id, f"rollback to release {previous.revision}"
+    )
     after_commit(session, lambda: reconciler.kick(deployment_id))
     return await get(session, user, deployment_id)
 
@@ -109,7 +128,9 @@ async def rollback(session: AsyncSession, reconciler: Reconciler, user: User, de
 async def _new_release(session: AsyncSession, deployment: Deployment, version_id: int, reason: str) -> None:
     releases = ReleaseRepository(session)
     revision = await releases.next_revision(deployment.id)
-    await releases.add(Release(deployment_id=deployment.id, revision=revision, version_id=version_id, reason=reason))
+    await releases.add(
+        Release(deployment_id=deployment.id, revision=revision, version_id=version_id, reason=reason)
+    )
     deployment.version_id, deployment.release, deployment.error = version_id, revision, None
 
 
@@ -130,10 +151,22 @@ async def read(reconciler: Reconciler, row: DeploymentRow) -> DeploymentRead:
     d = row.deployment
     live = await reconciler.observe(d.k8s_service_name)
     return DeploymentRead(
-        id=d.id, name=d.k8s_service_name, url=d.url, model_id=row.model.id, model_name=row.model.name,
-        version_id=row.version.id, version_tag=row.version.version_tag, release=d.release,
-        replicas=d.replicas, autoscaling=d.autoscaling, public=d.public, status=d.status, error=d.error,
-        ready_replicas=live.ready_replicas, desired_replicas=live.desired_replicas or d.replicas,
+        id=d.id,
+        name=d.k8s_service_name,
+        url=d.url,
+        model_id=row.model.id,
+        model_name=row.model.name,
+        version_id=row.version.id,
+        version_tag=row.version.version_tag,
+        release=d.release,
+        replicas=d.replicas,
+        autoscaling=d.autoscaling,
+        public=d.public,
+        status=d.status,
+        error=d.error,
+        ready_replicas=live.ready_replicas,
+        desired_replicas=live.desired_replicas or d.replicas,
         instances=live.replicas,
-        created_at=d.created_at, updated_at=d.updated_at,
+        created_at=d.created_at,
+        updated_at=d.updated_at,
     )

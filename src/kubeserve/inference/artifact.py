@@ -45,9 +45,14 @@ async def _fetch_s3(uri: str, work_dir: Path) -> Path:
         bucket, key = parse_uri(uri)
     except ValueError as exc:
         raise ArtifactError(str(exc)) from exc
-    store = S3Store(settings.s3_endpoint, settings.s3_access_key,
-                    settings.s3_secret_key.get_secret_value(), bucket,
-                    secure=settings.s3_secure, region=settings.s3_region)
+    store = S3Store(
+        settings.s3_endpoint,
+        settings.s3_access_key,
+        settings.s3_secret_key.get_secret_value(),
+        bucket,
+        secure=settings.s3_secure,
+        region=settings.s3_region,
+    )
     dest = work_dir / Path(key).name
     try:
         await store.fetch_to(key, dest)
@@ -70,5 +75,6 @@ def verify(path: Path, expected: str | None) -> str:
     if expected and not hmac.compare_digest(actual, expected.strip().lower()):
         raise ArtifactError(
             f"sha256 mismatch for {path.name}: expected {expected}, got {actual}; "
-            "refusing to serve an artifact that is not the one registered")
+            "refusing to serve an artifact that is not the one registered"
+        )
     return actual

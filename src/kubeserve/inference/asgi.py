@@ -53,7 +53,11 @@ def error_body(detail: Any, v2: bool) -> bytes:
 
 
 async def respond(send: Send, status: int, body: bytes, content_type: bytes = JSON) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

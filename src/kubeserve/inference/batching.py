@@ -26,9 +26,16 @@ _Item = tuple[Payload, "asyncio.Future[np.ndarray]"]
 class AdaptiveBatcher:
     """Wraps a model's predict; `await submit(payload, method)` answers that payload's rows."""
 
-    def __init__(self, predict: Predict, max_batch_size: int, max_wait: float, inline: bool,
-                 arriving: Callable[[], int], on_batch: Callable[[int], None],
-                 exact: frozenset[str]) -> None:
+    def __init__(
+        self,
+        predict: Predict,
+        max_batch_size: int,
+        max_wait: float,
+        inline: bool,
+        arriving: Callable[[], int],
+        on_batch: Callable[[int], None],
+        exact: frozenset[str],
+    ) -> None:
         self._predict, self._max_rows, self._max_wait = predict, max_batch_size, max_wait
         self.exact = exact  # methods that may merge requests into one call (see merge.py)
         self._inline, self._arriving, self._on_batch = inline, arriving, on_batch
@@ -89,12 +96,10 @@ class AdaptiveBatcher:
             self._finish(loop, items, run_batch(self._predict, method, payloads, merge))
             return
         self._busy = True
-        job = loop.run_in_executor(self._executor, run_batch, self._predict, method, payloads,
-                                   merge)
+        job = loop.run_in_executor(self._executor, run_batch, self._predict, method, payloads, merge)
         job.add_done_callback(lambda f: self._finish(loop, items, _outcomes(f, len(items))))
 
-    def _finish(self, loop: asyncio.AbstractEventLoop, items: list[_Item],
-                results: list[Outcome]) -> None:
+    def _finish(self, loop: asyncio.AbstractEventLoop, items: list[_Item], results: list[Outcome]) -> None:
         self._busy = False
         for (_, future), outcome in zip(items, results, strict=True):
             if not future.done():
@@ -104,6 +109,7 @@ class AdaptiveBatcher:
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+
 
 def _outcomes(job: asyncio.Future[list[Outcome]], n: int) -> list[Outcome]:
     """The worker thread's outcomes; if the job itself died, every request learns why."""

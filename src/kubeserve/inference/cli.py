@@ -39,16 +39,22 @@ def serve_model(
     from kubeserve.inference.artifact import ArtifactError
     from kubeserve.inference.settings import ModelServerSettings
 
-    given = {k: v for k, v in locals().items() if v is not None and k not in (
-        "ValidationError", "ArtifactError", "ModelServerSettings")}
+    given = {
+        k: v
+        for k, v in locals().items()
+        if v is not None and k not in ("ValidationError", "ArtifactError", "ModelServerSettings")
+    }
     try:
         settings = ModelServerSettings(**given)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         typer.echo(f"error: invalid settings: {problems} (flags or KUBESERVE_MODEL_*)", err=True)
         raise typer.Exit(2) from None
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     from kubeserve.inference.server import run
 
     try:

@@ -27,7 +27,7 @@ class Payload:
 
 def parse_json(body: bytes) -> Any:
     if not body:
-        raise BadRequest("empty body: send JSON like {\"data\": [[...]]}")
+        raise BadRequest('empty body: send JSON like {"data": [[...]]}')
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -36,8 +36,7 @@ def parse_json(body: bytes) -> Any:
 
 def check_method(method: Any, model: ModelRuntime) -> str:
     if method not in model.methods:
-        raise Unprocessable(f"unknown method {method!r}; this model supports "
-                            f"{', '.join(model.methods)}")
+        raise Unprocessable(f"unknown method {method!r}; this model supports {', '.join(model.methods)}")
     return str(method)
 
 

@@ -29,8 +29,7 @@ class PredictionFailed(KubeServeError):
 class DataPlane:
     """Predictions and V2 metadata for the model `name`, through an adaptive batcher."""
 
-    def __init__(self, name: str, version: str | None, model: ModelRuntime,
-                 batcher: AdaptiveBatcher) -> None:
+    def __init__(self, name: str, version: str | None, model: ModelRuntime, batcher: AdaptiveBatcher) -> None:
         self.name, self.version, self.model, self.batcher = name, version, model, batcher
         self._outputs: dict[str, dict[str, Any]] | None = None
 

@@ -22,8 +22,9 @@ class BuildFailed(Exception):
     """A reason a person can act on."""
 
 
-def inspect_model(model: Path, requirements: Path | None, packages_dir: Path,
-                  index_url: str | None = None) -> dict[str, Any]:
+def inspect_model(
+    model: Path, requirements: Path | None, packages_dir: Path, index_url: str | None = None
+) -> dict[str, Any]:
     """The signature of the model, or BuildFailed. Unpickles: only ever call in a child."""
     from kubeserve.inference import installer
     from kubeserve.inference.pickle_scan import NotAPickle, scan_file
@@ -52,14 +53,19 @@ def inspect_model(model: Path, requirements: Path | None, packages_dir: Path,
     except ModelLoadError as exc:
         raise BuildFailed(str(exc)) from None
     signature = describe(loaded)
-    signature.update(pickle_modules=scan.modules, pickle_globals=scan.globals,
-                     sklearn_version_recorded=scan.sklearn_version, notes=notes)
+    signature.update(
+        pickle_modules=scan.modules,
+        pickle_globals=scan.globals,
+        sklearn_version_recorded=scan.sklearn_version,
+        notes=notes,
+    )
     return signature
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kubeserve.inference.inspect",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m kubeserve.inference.inspect", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--requirements", type=Path)
     parser.add_argument("--packages-dir", type=Path, required=True)
@@ -67,14 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     try:
-        answer: dict[str, Any] = {"ok": True, "signature": inspect_model(
-            args.model, args.requirements, args.packages_dir, args.index_url)}
+        answer: dict[str, Any] = {
+            "ok": True,
+            "signature": inspect_model(args.model, args.requirements, args.packages_dir, args.index_url),
+        }
     except BuildFailed as exc:
         answer = {"ok": False, "error": str(exc)}
     except Exception as exc:  # a user's model can fail in any way: still answer in JSON
         logging.exception("inspect crashed")
-        answer = {"ok": False, "error": f"the model could not be checked: "
-                                        f"{type(exc).__name__}: {exc}"}
+        answer = {"ok": False, "error": f"the model could not be checked: {type(exc).__name__}: {exc}"}
     sys.stdout.write("\n" + json.dumps(answer, default=str) + "\n")
     sys.stdout.flush()
     return 0 if answer["ok"] else 1

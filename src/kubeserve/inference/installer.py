@@ -28,19 +28,38 @@ class InstallError(RuntimeError):
 
 def _pip_command(target: Path, index_url: str | None) -> list[str]:
     if importlib.util.find_spec("pip") is not None:
-        cmd = [sys.executable, "-m", "pip", "install", "--no-input", "--upgrade",
-               "--disable-pip-version-check", "--no-warn-script-location"]
-        return cmd + ["--target", str(target), "--only-binary=:all:"] + (
-            ["--index-url", index_url] if index_url else [])
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-input",
+            "--upgrade",
+            "--disable-pip-version-check",
+            "--no-warn-script-location",
+        ]
+        return (
+            cmd
+            + ["--target", str(target), "--only-binary=:all:"]
+            + (["--index-url", index_url] if index_url else [])
+        )
     uv = shutil.which("uv")
     if uv is None:
         raise InstallError("cannot install requirements: neither pip nor uv is available")
-    cmd = [uv, "pip", "install", "--python", sys.executable, "--target", str(target),
-           "--only-binary", ":all:"]
+    cmd = [
+        uv,
+        "pip",
+        "install",
+        "--python",
+        sys.executable,
+        "--target",
+        str(target),
+        "--only-binary",
+        ":all:",
+    ]
     index_url = index_url or os.environ.get("PIP_INDEX_URL")
     cmd += ["--index-url", index_url] if index_url else []
-    for var, flag in (("PIP_EXTRA_INDEX_URL", "--extra-index-url"),
-                      ("PIP_FIND_LINKS", "--find-links")):
+    for var, flag in (("PIP_EXTRA_INDEX_URL", "--extra-index-url"), ("PIP_FIND_LINKS", "--find-links")):
         for value in os.environ.get(var, "").split():
             cmd += [flag, value]
     if os.environ.get("PIP_NO_INDEX", "").lower() in ("1", "true", "yes", "on"):
@@ -70,21 +89,29 @@ def install(reqs: list[Requirement], target: Path, index_url: str | None = None)
     # pip's chatter goes to stderr: stdout belongs to whoever runs us (inspect's JSON line)
     sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
     if proc.returncode != 0:
-        raise InstallError(f"could not install {', '.join(map(str, reqs))}: "
-                           f"{summarize(proc.stderr + proc.stdout)}")
+        raise InstallError(
+            f"could not install {', '.join(map(str, reqs))}: {summarize(proc.stderr + proc.stdout)}"
+        )
 
 
 def summarize(output: str, limit: int = 600) -> str:
     """pip's and uv's error lines, which name the conflict or the missing version."""
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith(("ERROR", "error", "×", "╰─▶", "Because"))
-              or "conflict" in ln.lower() or "no matching distribution" in ln.lower()]
+    errors = [
+        ln
+        for ln in lines
+        if ln.startswith(("ERROR", "error", "×", "╰─▶", "Because"))
+        or "conflict" in ln.lower()
+        or "no matching distribution" in ln.lower()
+    ]
     text = " ".join(errors or lines[-3:])
     return text[:limit] or "pip failed without saying why"
 
 
 def ensure(
-    text: str, packages_dir: Path, recorded_sklearn: str | None = None,
+    text: str,
+    packages_dir: Path,
+    recorded_sklearn: str | None = None,
     index_url: str | None = None,
 ) -> list[str]:
     """Install what requirements.txt adds (and the recorded scikit-learn), then activate the dir.
@@ -95,7 +122,8 @@ def ensure(
 
     reqs = rq.parse_requirements(text)
     reqs, note = rq.pin_recorded_sklearn(
-        reqs, recorded_sklearn, rq.installed_version(rq.SKLEARN, packages_dir))
+        reqs, recorded_sklearn, rq.installed_version(rq.SKLEARN, packages_dir)
+    )
     with locked(packages_dir):
         missing = rq.unsatisfied(reqs, packages_dir)
         install(missing, packages_dir, index_url)

@@ -39,8 +39,7 @@ class Outcome:
             future.set_result(self.value)  # type: ignore[arg-type]
 
 
-def run_batch(predict: Predict, method: str, payloads: list[Payload],
-              merge: bool = True) -> list[Outcome]:
+def run_batch(predict: Predict, method: str, payloads: list[Payload], merge: bool = True) -> list[Outcome]:
     """One predict call for all payloads, split back; if it fails, each payload alone so that
     one bad request fails by itself and never spoils the others."""
     if merge and len(payloads) > 1:
@@ -57,8 +56,6 @@ def run_batch(predict: Predict, method: str, payloads: list[Payload],
         except Exception as exc:
             outcomes.append(Outcome(error=exc))
     return outcomes
-
-
 
 
 def exact_methods(model: ModelRuntime, rows: int = 8) -> frozenset[str]:

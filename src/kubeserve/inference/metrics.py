@@ -24,17 +24,34 @@ class Metrics:
     def __init__(self, model: str) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.latency = Histogram("prediction_latency_ms", "Time to answer a prediction request",
-                                 ["model"], buckets=LATENCY_BUCKETS_MS, registry=r).labels(model)
-        self._predictions = Counter("predictions_total", "Prediction requests by outcome",
-                                    ["model", "status"], registry=r)
-        self.batch_size = Histogram("prediction_batch_size", "Requests merged into one predict",
-                                    ["model"], buckets=BATCH_BUCKETS, registry=r).labels(model)
-        self.in_flight = Gauge("requests_in_flight", "Prediction requests being handled",
-                               ["model"], registry=r, multiprocess_mode="livesum").labels(model)
+        self.latency = Histogram(
+            "prediction_latency_ms",
+            "Time to answer a prediction request",
+            ["model"],
+            buckets=LATENCY_BUCKETS_MS,
+            registry=r,
+        ).labels(model)
+        self._predictions = Counter(
+            "predictions_total", "Prediction requests by outcome", ["model", "status"], registry=r
+        )
+        self.batch_size = Histogram(
+            "prediction_batch_size",
+            "Requests merged into one predict",
+            ["model"],
+            buckets=BATCH_BUCKETS,
+            registry=r,
+        ).labels(model)
+        self.in_flight = Gauge(
+            "requests_in_flight",
+            "Prediction requests being handled",
+            ["model"],
+            registry=r,
+            multiprocess_mode="livesum",
+        ).labels(model)
         # Bound children: the hot path does no label lookups.
-        self.by_status = {s: self._predictions.labels(model, s)
-                          for s in ("ok", "client_error", "server_error")}
+        self.by_status = {
+            s: self._predictions.labels(model, s) for s in ("ok", "client_error", "server_error")
+        }
 
     def observe(self, status: str, latency_ms: float) -> None:
         self.by_status[status].inc()

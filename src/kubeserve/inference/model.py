@@ -39,7 +39,8 @@ class SklearnModel:
     def __init__(self, estimator: Any) -> None:
         if not callable(getattr(estimator, "predict", None)):
             raise ModelLoadError(
-                f"object has no predict (the file holds a {type(estimator).__name__!r} object)")
+                f"object has no predict (the file holds a {type(estimator).__name__!r} object)"
+            )
         self.estimator = estimator
         self.methods = tuple(m for m in METHODS if callable(getattr(estimator, m, None)))
         n = getattr(estimator, "n_features_in_", None)
@@ -57,8 +58,10 @@ class SklearnModel:
         try:
             obj = joblib.load(path)
         except ModuleNotFoundError as exc:
-            raise ModelLoadError(f"the model needs the module '{exc.name}', which is not "
-                                 "installed: add its package to requirements.txt") from exc
+            raise ModelLoadError(
+                f"the model needs the module '{exc.name}', which is not "
+                "installed: add its package to requirements.txt"
+            ) from exc
         except Exception as exc:
             raise ModelLoadError(f"could not load the model: {type(exc).__name__}: {exc}") from exc
         # Rows sent as plain lists to a model fit on a DataFrame are expected here.

@@ -23,10 +23,28 @@ from typing import IO, Any
 from kubeserve.inference.pickle_vm import Corrupt, Machine, Obj
 
 # Modules whose globals a model has no business importing: a pickle naming them runs code.
-SUSPICIOUS_MODULES = frozenset({
-    "os", "posix", "nt", "subprocess", "sys", "shutil", "socket", "pathlib", "importlib",
-    "runpy", "code", "pty", "ctypes", "webbrowser", "urllib", "http", "pickle", "marshal",
-})
+SUSPICIOUS_MODULES = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "sys",
+        "shutil",
+        "socket",
+        "pathlib",
+        "importlib",
+        "runpy",
+        "code",
+        "pty",
+        "ctypes",
+        "webbrowser",
+        "urllib",
+        "http",
+        "pickle",
+        "marshal",
+    }
+)
 SUSPICIOUS_BUILTINS = frozenset({"eval", "exec", "compile", "open", "__import__", "getattr"})
 
 
@@ -54,13 +72,16 @@ class PickleScan:
         for g in self.globals:
             module, _, name = g.partition(":")
             if module.split(".")[0] in SUSPICIOUS_MODULES or (
-                module == "builtins" and name in SUSPICIOUS_BUILTINS):
+                module == "builtins" and name in SUSPICIOUS_BUILTINS
+            ):
                 found.append(g)
         return found
 
 
 _COMPRESSED: list[tuple[bytes, Any]] = [
-    (b"\x1f\x8b", gzip.open), (b"BZ", bz2.open), (b"\xfd7zXZ", lzma.open),
+    (b"\x1f\x8b", gzip.open),
+    (b"BZ", bz2.open),
+    (b"\xfd7zXZ", lzma.open),
     (b"\x5d\x00", lzma.open),
 ]
 

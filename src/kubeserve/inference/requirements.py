@@ -30,11 +30,13 @@ def parse_requirements(text: str) -> list[Requirement]:
         if line.startswith("-"):
             raise RequirementsError(
                 f"{where}: options such as -e, -r, --index-url are not allowed; "
-                "list plain requirements like 'pandas==2.2.2'")
+                "list plain requirements like 'pandas==2.2.2'"
+            )
         if "://" in line or line.startswith((".", "/", "~")):
             raise RequirementsError(
                 f"{where}: URLs, VCS links and local paths are not allowed; "
-                "list a released package from the index instead")
+                "list a released package from the index instead"
+            )
         try:
             req = Requirement(line)
         except InvalidRequirement as exc:
@@ -83,6 +85,8 @@ def pin_recorded_sklearn(
     if recorded == installed:
         return reqs, None
     pinned = [r for r in reqs if r not in own] + [Requirement(f"{SKLEARN}=={recorded}")]
-    note = (f"the model was trained with scikit-learn {recorded} and requirements.txt pins no "
-            f"version; pinned {SKLEARN}=={recorded} (the image has {installed or 'none'})")
+    note = (
+        f"the model was trained with scikit-learn {recorded} and requirements.txt pins no "
+        f"version; pinned {SKLEARN}=={recorded} (the image has {installed or 'none'})"
+    )
     return pinned, note

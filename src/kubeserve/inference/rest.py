@@ -35,17 +35,28 @@ OPEN_PATHS = frozenset({"/health"})
 class ModelServerApp:
     """ASGI app of one model server; `on_startup` runs once from the lifespan."""
 
-    def __init__(self, state: ServerState, metrics: Metrics, traffic: Traffic, *,
-                 name: str, max_body_bytes: int, token: str | None,
-                 on_startup: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    def __init__(
+        self,
+        state: ServerState,
+        metrics: Metrics,
+        traffic: Traffic,
+        *,
+        name: str,
+        max_body_bytes: int,
+        token: str | None,
+        on_startup: Callable[[], Coroutine[Any, Any, None]],
+    ) -> None:
         self.state, self.metrics, self.traffic = state, metrics, traffic
         self.name, self.max_body, self.token = name, max_body_bytes, token
         self.on_startup = on_startup
         self._background: set[Any] = set()
         self.routes: dict[tuple[str, str], Callable[..., Awaitable[None]]] = {
-            ("GET", "/health"): self.health, ("GET", "/ready"): self.ready,
-            ("GET", "/metrics"): self.render_metrics, ("POST", "/predict"): self.predict,
-            ("GET", "/v2"): self.v2_server, ("GET", "/v2/health/live"): self.health,
+            ("GET", "/health"): self.health,
+            ("GET", "/ready"): self.ready,
+            ("GET", "/metrics"): self.render_metrics,
+            ("POST", "/predict"): self.predict,
+            ("GET", "/v2"): self.v2_server,
+            ("GET", "/v2/health/live"): self.health,
             ("GET", "/v2/health/ready"): self.ready,
         }
 
@@ -107,8 +118,7 @@ class ModelServerApp:
         await respond(send, 200, self.metrics.render(), self.metrics.content_type.encode())
 
     async def v2_server(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        await respond(send, 200, orjson.dumps(
-            {"name": "kubeserve", "version": "1", "extensions": []}))
+        await respond(send, 200, orjson.dumps({"name": "kubeserve", "version": "1", "extensions": []}))
 
     def dataplane(self) -> Any:
         if self.state.dataplane is None:
@@ -128,7 +138,8 @@ class ModelServerApp:
             rest = rest[2:]
         if rest == ["infer"] and scope["method"] == "POST":
             return await self.serve_prediction(
-                scope, receive, send, lambda b: self.dataplane().infer(name, b))
+                scope, receive, send, lambda b: self.dataplane().infer(name, b)
+            )
         if scope["method"] != "GET" or rest not in ([], ["ready"]):
             raise NotFound(f"no route {scope['method']} {scope['path']}")
         dataplane = self.dataplane()
@@ -137,8 +148,9 @@ class ModelServerApp:
             return await respond(send, 200, orjson.dumps({"name": name, "ready": True}))
         await respond(send, 200, orjson.dumps(dataplane.metadata(name)))
 
-    async def serve_prediction(self, scope: dict[str, Any], receive: Receive, send: Send,
-                               run: Callable[[bytes], Awaitable[bytes]]) -> None:
+    async def serve_prediction(
+        self, scope: dict[str, Any], receive: Receive, send: Send, run: Callable[[bytes], Awaitable[bytes]]
+    ) -> None:
         """Read, predict, answer; counted in the metrics whatever the outcome."""
         metrics, start = self.metrics, time.perf_counter()
         metrics.in_flight.inc()

@@ -37,10 +37,15 @@ def prepare(settings: ModelServerSettings) -> StartupPlan:
     if settings.requirements:
         requirements = fetch(settings.requirements, work_dir).read_text(errors="replace")
     return StartupPlan(
-        name=settings.name, version=settings.version, artifact=artifact,
-        requirements=requirements, packages_dir=settings.packages_dir or work_dir / "packages",
-        pip_index_url=settings.pip_index_url, max_batch_size=settings.max_batch_size,
-        max_batch_wait_ms=settings.max_batch_wait_ms)
+        name=settings.name,
+        version=settings.version,
+        artifact=artifact,
+        requirements=requirements,
+        packages_dir=settings.packages_dir or work_dir / "packages",
+        pip_index_url=settings.pip_index_url,
+        max_batch_size=settings.max_batch_size,
+        max_batch_wait_ms=settings.max_batch_wait_ms,
+    )
 
 
 def build_app(settings: ModelServerSettings, plan: StartupPlan) -> ModelServerApp:
@@ -48,8 +53,14 @@ def build_app(settings: ModelServerSettings, plan: StartupPlan) -> ModelServerAp
     state, metrics, traffic = ServerState(), Metrics(settings.name), Traffic()
     token = settings.gateway_token.get_secret_value() if settings.gateway_token else None
     return ModelServerApp(
-        state, metrics, traffic, name=settings.name, max_body_bytes=settings.max_body_bytes,
-        token=token, on_startup=lambda: start(plan, state, metrics, lambda: traffic.reading))
+        state,
+        metrics,
+        traffic,
+        name=settings.name,
+        max_body_bytes=settings.max_body_bytes,
+        token=token,
+        on_startup=lambda: start(plan, state, metrics, lambda: traffic.reading),
+    )
 
 
 def app_from_env() -> ModelServerApp:
@@ -63,22 +74,33 @@ def run(settings: ModelServerSettings) -> None:
     import uvicorn
 
     plan = prepare(settings)
-    options = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
-               "access_log": False, "server_header": False, "date_header": False,
-               "lifespan": "on", "backlog": 2048}
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": False,
+        "server_header": False,
+        "date_header": False,
+        "lifespan": "on",
+        "backlog": 2048,
+    }
     if settings.workers == 1:
         uvicorn.run(build_app(settings, plan), **options)  # type: ignore[arg-type]
         return
     # Workers re-read settings from the environment: point them at the local copies.
-    os.environ.update({
-        "KUBESERVE_MODEL_ARTIFACT": str(plan.artifact), "KUBESERVE_MODEL_SHA256": "",
-        "KUBESERVE_MODEL_PACKAGES_DIR": str(plan.packages_dir),
-        "KUBESERVE_MODEL_WORK_DIR": str(plan.artifact.parent),
-        "KUBESERVE_MODEL_NAME": settings.name, "KUBESERVE_MODEL_VERSION": settings.version or "",
-        "KUBESERVE_MODEL_MAX_BATCH_SIZE": str(settings.max_batch_size),
-        "KUBESERVE_MODEL_MAX_BATCH_WAIT_MS": str(settings.max_batch_wait_ms),
-        "KUBESERVE_MODEL_MAX_BODY_BYTES": str(settings.max_body_bytes),
-    })
+    os.environ.update(
+        {
+            "KUBESERVE_MODEL_ARTIFACT": str(plan.artifact),
+            "KUBESERVE_MODEL_SHA256": "",
+            "KUBESERVE_MODEL_PACKAGES_DIR": str(plan.packages_dir),
+            "KUBESERVE_MODEL_WORK_DIR": str(plan.artifact.parent),
+            "KUBESERVE_MODEL_NAME": settings.name,
+            "KUBESERVE_MODEL_VERSION": settings.version or "",
+            "KUBESERVE_MODEL_MAX_BATCH_SIZE": str(settings.max_batch_size),
+            "KUBESERVE_MODEL_MAX_BATCH_WAIT_MS": str(settings.max_batch_wait_ms),
+            "KUBESERVE_MODEL_MAX_BODY_BYTES": str(settings.max_body_bytes),
+        }
+    )
     if plan.requirements is not None:
         path = plan.packages_dir.parent / "requirements.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,5 +109,4 @@ def run(settings: ModelServerSettings) -> None:
     if settings.gateway_token:
         os.environ["KUBESERVE_MODEL_GATEWAY_TOKEN"] = settings.gateway_token.get_secret_value()
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="kubeserve-prom-"))
-    uvicorn.run("kubeserve.inference.server:app_from_env", factory=True,
-                workers=settings.workers, **options)  # type: ignore[arg-type]
+    uvicorn.run("kubeserve.inference.server:app_from_env", factory=True, workers=settings.workers, **options)  # type: ignore[arg-type]

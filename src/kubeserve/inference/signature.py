@@ -70,6 +70,10 @@ def describe(model: SklearnModel) -> dict[str, Any]:
         "outputs": outputs(model),
         "sample_input": jsonable(np.asarray(sample)),
         "sample_output": sample_output,
-        "versions": {"python": platform.python_version(), "scikit-learn": _version("sklearn"),
-                     "numpy": _version("numpy"), "joblib": _version("joblib")},
+        "versions": {
+            "python": platform.python_version(),
+            "scikit-learn": _version("sklearn"),
+            "numpy": _version("numpy"),
+            "joblib": _version("joblib"),
+        },
     }

@@ -65,8 +65,9 @@ def _load(plan: StartupPlan, state: ServerState) -> Any:
     with state.step("reading the artifact's scikit-learn version"):
         recorded = scan_file(plan.artifact, until_version=True).sklearn_version
     with state.step("installing requirements"):
-        for note in installer.ensure(plan.requirements or "", plan.packages_dir, recorded,
-                                     plan.pip_index_url):
+        for note in installer.ensure(
+            plan.requirements or "", plan.packages_dir, recorded, plan.pip_index_url
+        ):
             log.info("requirements: %s", note)
     from kubeserve.inference.model import SklearnModel
 
@@ -86,8 +87,7 @@ def _probe(model: Any) -> frozenset[str]:
         return exact_methods(model)
 
 
-async def start(plan: StartupPlan, state: ServerState, metrics: Metrics,
-                arriving: Callable[[], int]) -> None:
+async def start(plan: StartupPlan, state: ServerState, metrics: Metrics, arriving: Callable[[], int]) -> None:
     """Run every step; on success publish the data plane, else record why not."""
     began = time.perf_counter()
     try:
@@ -96,9 +96,15 @@ async def start(plan: StartupPlan, state: ServerState, metrics: Metrics,
         from kubeserve.inference.dataplane import DataPlane
 
         inline = model.predict_seconds < INLINE_BELOW_SECONDS
-        batcher = AdaptiveBatcher(model.predict, plan.max_batch_size,
-                                  plan.max_batch_wait_ms / 1000, inline, arriving,
-                                  metrics.batch_size.observe, frozenset())
+        batcher = AdaptiveBatcher(
+            model.predict,
+            plan.max_batch_size,
+            plan.max_batch_wait_ms / 1000,
+            inline,
+            arriving,
+            metrics.batch_size.observe,
+            frozenset(),
+        )
         state.dataplane = DataPlane(plan.name, plan.version, model, batcher)
     except Exception as exc:
         state.status, state.detail = "failed", f"{state.detail} failed: {exc}"
@@ -106,13 +112,19 @@ async def start(plan: StartupPlan, state: ServerState, metrics: Metrics,
         return
     state.status, state.detail = "ready", "ready"
     gc.freeze()  # the libraries' million objects: no more full collections walking them
-    log.info("model %r ready in %.0f ms (predict %.2f ms, %s)", plan.name,
-             (time.perf_counter() - began) * 1000, model.predict_seconds * 1000,
-             "inline" if inline else "in a worker thread")
+    log.info(
+        "model %r ready in %.0f ms (predict %.2f ms, %s)",
+        plan.name,
+        (time.perf_counter() - began) * 1000,
+        model.predict_seconds * 1000,
+        "inline" if inline else "in a worker thread",
+    )
     # Off the cold-start path: until this answers, requests are predicted one by one (exact).
     batcher.exact = await asyncio.to_thread(_probe, model)
-    log.info("requests merged into one predict for: %s", ", ".join(sorted(batcher.exact)) or
-             "no method (answers would differ in the last bits)")
+    log.info(
+        "requests merged into one predict for: %s",
+        ", ".join(sorted(batcher.exact)) or "no method (answers would differ in the last bits)",
+    )
 
 
 def _expected(exc: Exception) -> bool:

@@ -19,8 +19,21 @@ from kubeserve.inference.codec import Payload, check_matrix, check_method, parse
 from kubeserve.inference.model import ModelRuntime
 from kubeserve.inference.signature import v2_datatype
 
-DATATYPES = {"BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64",
-             "FP16", "FP32", "FP64", "BYTES"}
+DATATYPES = {
+    "BOOL",
+    "UINT8",
+    "UINT16",
+    "UINT32",
+    "UINT64",
+    "INT8",
+    "INT16",
+    "INT32",
+    "INT64",
+    "FP16",
+    "FP32",
+    "FP64",
+    "BYTES",
+}
 
 
 def decode_infer(body: bytes, model: ModelRuntime) -> tuple[Payload, list[str], str]:
@@ -50,8 +63,7 @@ def _tensor(t: Any) -> tuple[str, np.ndarray]:
     except ValueError:
         raise Unprocessable(f"input {name!r}: nested data is ragged") from None
     if flat.size != math.prod(shape):
-        raise Unprocessable(f"input {name!r}: shape {shape} needs {math.prod(shape)} values, "
-                            f"got {flat.size}")
+        raise Unprocessable(f"input {name!r}: shape {shape} needs {math.prod(shape)} values, got {flat.size}")
     if datatype != "BYTES" and flat.dtype.kind not in "fiub":
         raise Unprocessable(f"input {name!r}: non-numeric data for datatype {datatype}")
     return name, flat.reshape(shape)
@@ -82,23 +94,39 @@ def _columns(tensors: list[tuple[str, np.ndarray]], model: ModelRuntime) -> Payl
     return Payload(frame, len(frame), "frame")
 
 
-def encode_infer(name: str, version: str | None, req_id: str,
-                 results: list[tuple[str, np.ndarray]]) -> bytes:
+def encode_infer(name: str, version: str | None, req_id: str, results: list[tuple[str, np.ndarray]]) -> bytes:
     """The inference response: one output tensor per requested method, data flattened."""
-    outputs = [{"name": method, "shape": list(arr.shape), "datatype": v2_datatype(arr.dtype),
-                "data": arr.ravel() if arr.dtype.kind in "fiub" else arr.ravel().tolist()}
-               for method, arr in results]
-    doc: dict[str, Any] = {"model_name": name, "model_version": version, "id": req_id,
-                           "parameters": {}, "outputs": outputs}
+    outputs = [
+        {
+            "name": method,
+            "shape": list(arr.shape),
+            "datatype": v2_datatype(arr.dtype),
+            "data": arr.ravel() if arr.dtype.kind in "fiub" else arr.ravel().tolist(),
+        }
+        for method, arr in results
+    ]
+    doc: dict[str, Any] = {
+        "model_name": name,
+        "model_version": version,
+        "id": req_id,
+        "parameters": {},
+        "outputs": outputs,
+    }
     return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
-def model_metadata(name: str, version: str | None, model: ModelRuntime,
-                   outputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def model_metadata(
+    name: str, version: str | None, model: ModelRuntime, outputs: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     """GET /v2/models/{name}: inputs (columns by feature name when known) and outputs."""
     if model.feature_names is not None:
         inputs = [{"name": f, "datatype": "FP64", "shape": [-1]} for f in model.feature_names]
     else:
         inputs = [{"name": "input-0", "datatype": "FP64", "shape": [-1, model.n_features or -1]}]
-    return {"name": name, "versions": [version] if version else [], "platform": "sklearn",
-            "inputs": inputs, "outputs": [{"name": m, **spec} for m, spec in outputs.items()]}
+    return {
+        "name": name,
+        "versions": [version] if version else [],
+        "platform": "sklearn",
+        "inputs": inputs,
+        "outputs": [{"name": m, **spec} for m, spec in outputs.items()],
+    }

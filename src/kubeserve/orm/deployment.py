@@ -15,9 +15,7 @@ class Deployment(Base, Timestamps):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("model_versions.id", ondelete="CASCADE"), index=True
-    )
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id", ondelete="CASCADE"), index=True)
     # The unguessable public name: /api/v1/predict/{k8s_service_name}; also the runtime's name.
     k8s_service_name: Mapped[str] = mapped_column(String(63), unique=True)
     url: Mapped[str] = mapped_column(String(1024), default="")

@@ -15,12 +15,8 @@ class Release(Base, Timestamps):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    deployment_id: Mapped[int] = mapped_column(
-        ForeignKey("deployments.id", ondelete="CASCADE"), index=True
-    )
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id", ondelete="CASCADE"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("model_versions.id", ondelete="CASCADE"), index=True
-    )
+    version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="Pending")  # Pending/Active/Superseded/Failed
     reason: Mapped[str | None] = mapped_column(Text)  # what triggered it, or why it failed

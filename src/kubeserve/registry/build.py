@@ -98,9 +98,15 @@ class Builder:
         timeout = self.settings.build_timeout_seconds
         extra = {"PIP_INDEX_URL": self.settings.pip_index_url} if self.settings.pip_index_url else {}
         proc = await asyncio.create_subprocess_exec(
-            process.python(), "-m", "kubeserve.inference.inspect",
-            "--model", str(model), "--requirements", str(requirements),
-            "--packages-dir", str(self.packages_dir(version_id)),
+            process.python(),
+            "-m",
+            "kubeserve.inference.inspect",
+            "--model",
+            str(model),
+            "--requirements",
+            str(requirements),
+            "--packages-dir",
+            str(self.packages_dir(version_id)),
             cwd=workdir,
             env=process.scrubbed_env(str(workdir), extra),
             stdout=asyncio.subprocess.PIPE,
@@ -125,7 +131,10 @@ class Builder:
                 return
             if result.get("ok"):
                 version.status, version.signature, version.error = (
-                    VersionStatus.READY, result.get("signature"), None)
+                    VersionStatus.READY,
+                    result.get("signature"),
+                    None,
+                )
             else:
                 version.status, version.error = VersionStatus.FAILED, str(result.get("error"))
             await session.commit()

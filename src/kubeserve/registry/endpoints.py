@@ -64,28 +64,20 @@ async def get_model(model_id: int, session: SessionDep, user: CurrentUser) -> An
 
 
 @router.patch("/models/{model_id}", response_model=ModelRead)
-async def update_model(
-    model_id: int, data: ModelUpdate, session: SessionDep, user: CurrentUser
-) -> Any:
+async def update_model(model_id: int, data: ModelUpdate, session: SessionDep, user: CurrentUser) -> Any:
     """Change a model's description or type (its name is fixed)."""
     return await service.update_model(session, user, model_id, data)
 
 
 @router.delete("/models/{model_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_model(
-    model_id: int, session: SessionDep, user: CurrentUser, store: StoreDep
-) -> Response:
+async def delete_model(model_id: int, session: SessionDep, user: CurrentUser, store: StoreDep) -> Response:
     """Delete a model with all its versions and artifacts."""
     await service.delete_model(session, store, user, model_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
-    "/models/{model_id}/versions", response_model=VersionRead, status_code=status.HTTP_201_CREATED
-)
-async def create_version(
-    model_id: int, data: VersionCreate, session: SessionDep, user: CurrentUser
-) -> Any:
+@router.post("/models/{model_id}/versions", response_model=VersionRead, status_code=status.HTTP_201_CREATED)
+async def create_version(model_id: int, data: VersionCreate, session: SessionDep, user: CurrentUser) -> Any:
     """Create an empty version (status Pending) to upload an artifact into."""
     return await service.create_version(session, user, model_id, data)
 
@@ -133,7 +125,7 @@ async def download_artifact(
     """Stream the version's model file back to its owner."""
     version, model = await service.get_version(session, user, version_id)
     key = service.artifact_key(version)
-    filename = f"{model.name}-{version.version_tag}{key[key.rfind('.'):]}"
+    filename = f"{model.name}-{version.version_tag}{key[key.rfind('.') :]}"
     return StreamingResponse(
         store.stream(key),
         media_type="application/octet-stream",

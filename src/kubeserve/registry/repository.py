@@ -12,14 +12,10 @@ class ModelRepository(Repository[Model]):
     model = Model
 
     async def get_owned(self, model_id: int, user_id: int) -> Model | None:
-        return await self.one_or_none(
-            self.select().where(Model.id == model_id, Model.user_id == user_id)
-        )
+        return await self.one_or_none(self.select().where(Model.id == model_id, Model.user_id == user_id))
 
     async def get_by_name(self, user_id: int, name: str) -> Model | None:
-        return await self.one_or_none(
-            self.select().where(Model.user_id == user_id, Model.name == name)
-        )
+        return await self.one_or_none(self.select().where(Model.user_id == user_id, Model.name == name))
 
     async def list_owned(self, user_id: int, limit: int, offset: int) -> Sequence[Model]:
         return await self.list(

@@ -77,18 +77,14 @@ async def list_versions(session: AsyncSession, user: User, model_id: int) -> Seq
     return await VersionRepository(session).list_for_model(model.id)
 
 
-async def get_version(
-    session: AsyncSession, user: User, version_id: int
-) -> tuple[ModelVersion, Model]:
+async def get_version(session: AsyncSession, user: User, version_id: int) -> tuple[ModelVersion, Model]:
     found = await VersionRepository(session).get_owned(version_id, user.id)
     if found is None:
         raise NotFound("version not found")
     return found
 
 
-async def delete_version(
-    session: AsyncSession, store: ArtifactStore, user: User, version_id: int
-) -> None:
+async def delete_version(session: AsyncSession, store: ArtifactStore, user: User, version_id: int) -> None:
     version, model = await get_version(session, user, version_id)
     prefix = version_prefix(model, version)
     await VersionRepository(session).delete(version)

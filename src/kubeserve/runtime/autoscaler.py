@@ -15,7 +15,10 @@ TOLERANCE = 0.1  # the HPA default: within 10% of the target, leave the count al
 
 
 def recommend(
-    policy: Autoscaling, current: int, ready: int, in_flight: float,
+    policy: Autoscaling,
+    current: int,
+    ready: int,
+    in_flight: float,
     tolerance: float = TOLERANCE,
 ) -> int:
     """Replicas wanted for `in_flight` requests spread over `ready` replicas.

@@ -46,8 +46,7 @@ class Deployment:
     def apply(self, spec: DeploymentSpec) -> None:
         """deploy() of a known name: a new release rolls out; the same one only rescales."""
         rolling = self._rollout.release if self._rollout else 0
-        if spec.release in (rolling, self.failed_release) or spec.release < max(
-                rolling, self.spec.release):
+        if spec.release in (rolling, self.failed_release) or spec.release < max(rolling, self.spec.release):
             return  # already under way, already refused, or stale
         if spec.release == self.spec.release:
             previous, self.spec = self.spec, spec
@@ -86,10 +85,14 @@ class Deployment:
     def status(self) -> RuntimeStatus:
         failed = next((r.message for r in self.replicas if r.message), None)
         return RuntimeStatus(
-            phase=self.phase, release=self.spec.release, ready_replicas=len(self.endpoints),
-            desired_replicas=self.desired, message=self.message or failed,
+            phase=self.phase,
+            release=self.spec.release,
+            ready_replicas=len(self.endpoints),
+            desired_replicas=self.desired,
+            message=self.message or failed,
             failed_release=self.failed_release,
-            replicas=[r.detail() for r in self.replicas + self.incoming])
+            replicas=[r.detail() for r in self.replicas + self.incoming],
+        )
 
     @property
     def incoming(self) -> list[Replica]:
@@ -106,8 +109,9 @@ class Deployment:
         surplus = len(self.replicas) - self.desired
         if surplus > 0:
             # Retire broken and starting replicas before ready ones, the newest first.
-            ranked = sorted(enumerate(self.replicas),
-                            key=lambda ir: (ir[1].state is ReplicaState.READY, -ir[0]))
+            ranked = sorted(
+                enumerate(self.replicas), key=lambda ir: (ir[1].state is ReplicaState.READY, -ir[0])
+            )
             retired = [r for _, r in ranked[:surplus]]
             self.replicas = [r for r in self.replicas if r not in retired]
             self.refresh()
@@ -132,8 +136,10 @@ class Deployment:
         self._rollout = None
         if not ready:
             self.failed_release = rollout.release
-            self.message = (f"release {rollout.release} failed to start, release "
-                            f"{self.spec.release} keeps serving:\n{rollout.failure}")
+            self.message = (
+                f"release {rollout.release} failed to start, release "
+                f"{self.spec.release} keeps serving:\n{rollout.failure}"
+            )
             return
         old, self.replicas, self.spec = self.replicas, rollout.replicas, rollout.spec
         self.failed_release = self.message = None
@@ -164,8 +170,7 @@ class Deployment:
         self._live.difference_update(replicas)
 
     def _replica(self, spec: DeploymentSpec, probation: bool) -> Replica:
-        replica = Replica(f"r{spec.release}-{next(self._ids)}", spec, self.services,
-                          self.refresh, probation)
+        replica = Replica(f"r{spec.release}-{next(self._ids)}", spec, self.services, self.refresh, probation)
         self._live.add(replica)
         replica.start()
         return replica
@@ -186,8 +191,7 @@ class Deployment:
             wanted = recommend(policy, self.desired, len(ready), sum(e.in_flight for e in ready))
             target = window.apply(self.desired, wanted, time.monotonic())
             if target != self.desired:
-                log.info("autoscaling %s from %d to %d replicas", self.spec.name,
-                         self.desired, target)
+                log.info("autoscaling %s from %d to %d replicas", self.spec.name, self.desired, target)
                 self.scale(target)
 
     def _background(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:

@@ -126,12 +126,21 @@ class Launcher:
             extra["PIP_INDEX_URL"] = self.settings.pip_index_url
         with (self.home / "pool.log").open("ab") as errors:
             proc = await asyncio.create_subprocess_exec(
-                process.python(), "-m", MODULE, *([] if warm else ["--cold"]),
-                "--memory-mb", str(self.settings.replica_memory_mb), "--parent", str(os.getpid()),
+                process.python(),
+                "-m",
+                MODULE,
+                *([] if warm else ["--cold"]),
+                "--memory-mb",
+                str(self.settings.replica_memory_mb),
+                "--parent",
+                str(os.getpid()),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE if warm else asyncio.subprocess.DEVNULL,
-                stderr=errors, cwd=self.home, env=process.scrubbed_env(str(self.home), extra),
-                start_new_session=True)
+                stderr=errors,
+                cwd=self.home,
+                env=process.scrubbed_env(str(self.home), extra),
+                start_new_session=True,
+            )
         self._children.add(proc)
         self._background(self._forget_on_exit(proc))
         return proc

@@ -55,8 +55,9 @@ async def probe(http: httpx.AsyncClient, url: str, token: str) -> tuple[str, str
     return ("failed" if body.get("status") == "failed" else "loading"), detail
 
 
-async def wait_ready(http: httpx.AsyncClient, proc: asyncio.subprocess.Process, url: str,
-                     token: str, timeout: float) -> str | None:
+async def wait_ready(
+    http: httpx.AsyncClient, proc: asyncio.subprocess.Process, url: str, token: str, timeout: float
+) -> str | None:
     """None once /ready says so; else why not (exit, start-up failure, deadline)."""
     deadline, pause = time.monotonic() + timeout, 0.01
     while time.monotonic() < deadline:
@@ -72,8 +73,9 @@ async def wait_ready(http: httpx.AsyncClient, proc: asyncio.subprocess.Process, 
     return f"not ready after {timeout:g} s"
 
 
-async def answers_again(http: httpx.AsyncClient, proc: asyncio.subprocess.Process,
-                        endpoint: Endpoint, seconds: float) -> bool:
+async def answers_again(
+    http: httpx.AsyncClient, proc: asyncio.subprocess.Process, endpoint: Endpoint, seconds: float
+) -> bool:
     """Whether a replica the gateway could not reach is ready again within `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and proc.returncode is None:

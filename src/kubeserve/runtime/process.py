@@ -17,10 +17,28 @@ from collections.abc import Callable, Mapping
 
 # Only what a Python child needs to run; nothing of the control plane's (no KUBESERVE_*, no
 # database URL, no cloud credentials) crosses over unless passed explicitly.
-_KEEP = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR",
-         "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL",
-         "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_TRUSTED_HOST", "PIP_CERT",
-         "UV_INDEX_URL", "UV_CACHE_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+_KEEP = (
+    "PATH",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "TMPDIR",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_FIND_LINKS",
+    "PIP_NO_INDEX",
+    "PIP_TRUSTED_HOST",
+    "PIP_CERT",
+    "UV_INDEX_URL",
+    "UV_CACHE_DIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+)
 
 
 def scrubbed_env(home: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:

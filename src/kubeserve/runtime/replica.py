@@ -55,8 +55,14 @@ class Replica:
     gives up and the old release keeps serving, instead of waiting through restarts.
     """
 
-    def __init__(self, rid: str, spec: DeploymentSpec, services: Services,
-                 on_change: Callable[[], None], probation: bool = False) -> None:
+    def __init__(
+        self,
+        rid: str,
+        spec: DeploymentSpec,
+        services: Services,
+        on_change: Callable[[], None],
+        probation: bool = False,
+    ) -> None:
         self.id, self.spec, self.services, self.on_change = rid, spec, services, on_change
         self.probation = probation
         self.dir = (services.settings.data_dir / "replicas" / spec.name / rid).resolve()
@@ -102,9 +108,14 @@ class Replica:
 
     def detail(self) -> dict[str, Any]:
         running = self.proc is not None and self.proc.returncode is None
-        return {"id": self.id, "release": self.spec.release, "state": str(self.state),
-                "pid": self.proc.pid if running and self.proc else None,
-                "port": self.port if running else None, "restarts": self.restarts}
+        return {
+            "id": self.id,
+            "release": self.spec.release,
+            "state": str(self.state),
+            "pid": self.proc.pid if running and self.proc else None,
+            "port": self.port if running else None,
+            "restarts": self.restarts,
+        }
 
     async def _supervise(self) -> None:
         while True:
@@ -124,8 +135,7 @@ class Replica:
         """Start, get ready, serve until the process ends; True when it ran long enough."""
         self.port, token = free_port(), secrets.token_urlsafe(32)
         self._set(ReplicaState.STARTING)
-        config = replica_config(self.spec, self.port, token, self.dir,
-                                self.services.settings.pip_index_url)
+        config = replica_config(self.spec, self.port, token, self.dir, self.services.settings.pip_index_url)
         launching = asyncio.ensure_future(self.services.launcher.launch(config))
         try:
             self.proc = await asyncio.shield(launching)
@@ -136,8 +146,9 @@ class Replica:
             append_line(self.log_path, f"could not start a process: {exc}")
             return False
         url = f"http://127.0.0.1:{self.port}"
-        reason = await wait_ready(self.services.http, self.proc, url, token,
-                                  self.services.settings.replica_start_timeout_seconds)
+        reason = await wait_ready(
+            self.services.http, self.proc, url, token, self.services.settings.replica_start_timeout_seconds
+        )
         self.services.launcher.fill()  # see Launcher.launch
         if reason is not None:
             append_line(self.log_path, f"start failed: {reason}")

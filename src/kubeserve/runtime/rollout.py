@@ -15,9 +15,13 @@ class Rollout:
     Its replicas start at once (so `status` shows them); `wait` tells whether to switch.
     """
 
-    def __init__(self, spec: DeploymentSpec, replicas: int,
-                 start: Callable[[DeploymentSpec, bool], Replica],
-                 stop: Callable[[list[Replica]], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        spec: DeploymentSpec,
+        replicas: int,
+        start: Callable[[DeploymentSpec, bool], Replica],
+        stop: Callable[[list[Replica]], Awaitable[None]],
+    ) -> None:
         self.spec, self.release = spec, spec.release
         self.replicas = [start(spec, True) for _ in range(replicas)]
         self.failure: str | None = None

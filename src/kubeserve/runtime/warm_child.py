@@ -27,13 +27,31 @@ from kubeserve.runtime.base import DeploymentSpec
 
 MODULE = "kubeserve.runtime.warm_child"
 PRELOAD = (
-    "numpy", "joblib", "sklearn", "sklearn.linear_model", "sklearn.ensemble", "sklearn.tree",
-    "sklearn.pipeline", "sklearn.preprocessing", "sklearn.svm", "sklearn.neighbors", "pandas",
-    "orjson", "uvicorn", "uvicorn.loops.auto", "uvicorn.protocols.http.auto",
-    "uvicorn.lifespan.on", "uvloop", "httptools", "kubeserve.inference.server",
-    "kubeserve.inference.installer", "kubeserve.inference.pickle_scan",
-    "kubeserve.inference.model", "kubeserve.inference.signature",
-    "kubeserve.inference.batching", "kubeserve.inference.dataplane",
+    "numpy",
+    "joblib",
+    "sklearn",
+    "sklearn.linear_model",
+    "sklearn.ensemble",
+    "sklearn.tree",
+    "sklearn.pipeline",
+    "sklearn.preprocessing",
+    "sklearn.svm",
+    "sklearn.neighbors",
+    "pandas",
+    "orjson",
+    "uvicorn",
+    "uvicorn.loops.auto",
+    "uvicorn.protocols.http.auto",
+    "uvicorn.lifespan.on",
+    "uvloop",
+    "httptools",
+    "kubeserve.inference.server",
+    "kubeserve.inference.installer",
+    "kubeserve.inference.pickle_scan",
+    "kubeserve.inference.model",
+    "kubeserve.inference.signature",
+    "kubeserve.inference.batching",
+    "kubeserve.inference.dataplane",
 )
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -42,19 +60,29 @@ def log_file(replica_dir: Path) -> Path:
     return replica_dir / "replica.log"
 
 
-def replica_config(spec: DeploymentSpec, port: int, token: str, replica_dir: Path,
-                   pip_index_url: str | None) -> dict[str, Any]:
+def replica_config(
+    spec: DeploymentSpec, port: int, token: str, replica_dir: Path, pip_index_url: str | None
+) -> dict[str, Any]:
     """What the runtime writes to a child's stdin: ModelServerSettings plus where to live."""
     work_dir = replica_dir / "work"
     server = {
-        "artifact": spec.artifact_uri, "requirements": spec.requirements_uri or None,
-        "sha256": spec.sha256 or None, "name": spec.model_name, "version": spec.version_tag,
-        "host": "127.0.0.1", "port": port, "work_dir": str(work_dir),
+        "artifact": spec.artifact_uri,
+        "requirements": spec.requirements_uri or None,
+        "sha256": spec.sha256 or None,
+        "name": spec.model_name,
+        "version": spec.version_tag,
+        "host": "127.0.0.1",
+        "port": port,
+        "work_dir": str(work_dir),
         "packages_dir": spec.packages_dir or str(replica_dir / "packages"),
-        "pip_index_url": pip_index_url, "gateway_token": token,
+        "pip_index_url": pip_index_url,
+        "gateway_token": token,
     }
-    return {"server": {k: v for k, v in server.items() if v is not None},
-            "log_file": str(log_file(replica_dir)), "work_dir": str(work_dir)}
+    return {
+        "server": {k: v for k, v in server.items() if v is not None},
+        "log_file": str(log_file(replica_dir)),
+        "work_dir": str(work_dir),
+    }
 
 
 def preload() -> None:
@@ -81,8 +109,11 @@ def shadowed(packages_dir: str | None) -> set[str]:
     """Already-imported top-level packages that the model's packages dir provides again."""
     if not packages_dir or not Path(packages_dir).is_dir():
         return set()
-    provided = {p.name.split(".")[0] for p in Path(packages_dir).iterdir()
-                if not p.name.endswith((".dist-info", ".egg-info", ".lock"))}
+    provided = {
+        p.name.split(".")[0]
+        for p in Path(packages_dir).iterdir()
+        if not p.name.endswith((".dist-info", ".egg-info", ".lock"))
+    }
     loaded = {name.split(".")[0] for name in sys.modules}
     return provided & loaded - {"__pycache__", "bin"}
 
@@ -133,8 +164,11 @@ def main(argv: list[str]) -> int:
     redirect(config["log_file"], config["work_dir"])
     extra = set() if cold else shadowed(config["server"].get("packages_dir"))
     if extra:
-        print(f"[kubeserve] the model brings its own {', '.join(sorted(extra))}: "
-              "restarting in a fresh interpreter", flush=True)
+        print(
+            f"[kubeserve] the model brings its own {', '.join(sorted(extra))}: "
+            "restarting in a fresh interpreter",
+            flush=True,
+        )
         restart_cold(raw)
     return serve(config["server"])
 

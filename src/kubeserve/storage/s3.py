@@ -41,9 +41,7 @@ class S3Store:
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=10, read=120),
             maxsize=10,
-            retries=urllib3.Retry(
-                total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]
-            ),
+            retries=urllib3.Retry(total=3, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
         )
         self._client = Minio(
             endpoint,

@@ -35,8 +35,9 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("updated_at", TZ, nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
-                                name="fk_models_user_id_users"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], ondelete="CASCADE", name="fk_models_user_id_users"
+        ),
         sa.UniqueConstraint("user_id", "name", name="uq_models_user_id_name"),
     )
     op.create_index("ix_models_user_id", "models", ["user_id"])
@@ -53,10 +54,10 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("updated_at", TZ, nullable=False),
-        sa.ForeignKeyConstraint(["model_id"], ["models.id"], ondelete="CASCADE",
-                                name="fk_model_versions_model_id_models"),
-        sa.UniqueConstraint("model_id", "version_tag",
-                            name="uq_model_versions_model_id_version_tag"),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["models.id"], ondelete="CASCADE", name="fk_model_versions_model_id_models"
+        ),
+        sa.UniqueConstraint("model_id", "version_tag", name="uq_model_versions_model_id_version_tag"),
     )
     op.create_index("ix_model_versions_model_id", "model_versions", ["model_id"])
     op.create_table(
@@ -69,8 +70,12 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("updated_at", TZ, nullable=False),
-        sa.ForeignKeyConstraint(["version_id"], ["model_versions.id"], ondelete="CASCADE",
-                                name="fk_deployments_version_id_model_versions"),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["model_versions.id"],
+            ondelete="CASCADE",
+            name="fk_deployments_version_id_model_versions",
+        ),
         sa.UniqueConstraint("k8s_service_name", name="uq_deployments_k8s_service_name"),
     )
     op.create_index("ix_deployments_version_id", "deployments", ["version_id"])

@@ -22,8 +22,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("public", sa.Boolean(), nullable=False))
         batch.add_column(sa.Column("error", sa.Text(), nullable=True))
         batch.add_column(sa.Column("release", sa.Integer(), nullable=False))
-        batch.create_foreign_key("fk_deployments_user_id_users", "users", ["user_id"], ["id"],
-                                 ondelete="CASCADE")
+        batch.create_foreign_key(
+            "fk_deployments_user_id_users", "users", ["user_id"], ["id"], ondelete="CASCADE"
+        )
         batch.create_index("ix_deployments_user_id", ["user_id"])
     op.create_table(
         "releases",
@@ -35,10 +36,18 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("updated_at", TZ, nullable=False),
-        sa.ForeignKeyConstraint(["deployment_id"], ["deployments.id"], ondelete="CASCADE",
-                                name="fk_releases_deployment_id_deployments"),
-        sa.ForeignKeyConstraint(["version_id"], ["model_versions.id"], ondelete="CASCADE",
-                                name="fk_releases_version_id_model_versions"),
+        sa.ForeignKeyConstraint(
+            ["deployment_id"],
+            ["deployments.id"],
+            ondelete="CASCADE",
+            name="fk_releases_deployment_id_deployments",
+        ),
+        sa.ForeignKeyConstraint(
+            ["version_id"],
+            ["model_versions.id"],
+            ondelete="CASCADE",
+            name="fk_releases_version_id_model_versions",
+        ),
         sa.UniqueConstraint("deployment_id", "revision", name="uq_releases_deployment_id_revision"),
     )
     op.create_index("ix_releases_deployment_id", "releases", ["deployment_id"])
@@ -52,8 +61,9 @@ def upgrade() -> None:
         sa.Column("key_hash", sa.String(64), nullable=False),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("last_used_at", TZ, nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
-                                name="fk_api_keys_user_id_users"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], ondelete="CASCADE", name="fk_api_keys_user_id_users"
+        ),
         sa.UniqueConstraint("key_hash", name="uq_api_keys_key_hash"),
     )
     op.create_index("ix_api_keys_user_id", "api_keys", ["user_id"])
