@@ -1,0 +1,84 @@
+"""What the control plane answers, as `TypedDict`s: the JSON exactly as the server sent it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypedDict
+
+Progress = Callable[[int, int], None]
+"""Upload progress callback: `(bytes_sent, bytes_total)`."""
+
+
+class User(TypedDict):
+    id: int
+    email: str
+    role: str
+    created_at: str
+
+
+class Token(TypedDict):
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class ApiKey(TypedDict, total=False):
+    id: int
+    name: str
+    prefix: str
+    created_at: str
+    last_used_at: str | None
+    key: str  # only in the answer to `create_api_key`
+
+
+class Model(TypedDict):
+    id: int
+    name: str
+    type: str
+    description: str
+    created_at: str
+    updated_at: str
+
+
+class Version(TypedDict):
+    id: int
+    model_id: int
+    version_tag: str
+    status: str  # Pending, Building, Ready, Failed
+    s3_path: str | None
+    sha256: str | None
+    size_bytes: int | None
+    signature: dict[str, Any] | None
+    error: str | None
+    created_at: str
+    updated_at: str
+
+
+class Deployment(TypedDict):
+    id: int
+    name: str
+    url: str
+    model_id: int
+    model_name: str
+    version_id: int
+    version_tag: str
+    release: int
+    replicas: int
+    autoscaling: dict[str, Any] | None
+    public: bool
+    status: str  # Pending, Starting, Running, Failed
+    error: str | None
+    ready_replicas: int
+    desired_replicas: int
+    instances: list[dict[str, Any]]
+    created_at: str
+    updated_at: str
+
+
+class Release(TypedDict):
+    id: int
+    revision: int
+    version_id: int
+    status: str  # Pending, Active, Superseded, Failed
+    reason: str | None
+    created_at: str
