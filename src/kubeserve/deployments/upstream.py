@@ -9,6 +9,7 @@ times out, is cancelled mid-request or is closed by the peer is never reused.
 from __future__ import annotations
 
 import asyncio
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 import httptools
@@ -29,20 +30,30 @@ class _Dropped(Exception):
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; at most one request in flight."""
 
-    def __init__(self) -> None:
+    def __init__(self, idle: list[_Connection]) -> None:
+        self.idle = idle  # the pool's idle list for this (host, port)
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[tuple[int, bytes, bytes]] | None = None
         self.open, self.answered, self.keep_alive = True, False, False
-        self.content_type, self.chunks = b"", []
+        self.headed, self.framed = False, False  # unframed body: it ends at EOF
+        self.content_type = b""
+        self.chunks: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.open = False
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(_Dropped(self.answered))
+        if self in self.idle:
+            self.idle.remove(self)
+        waiter, self.waiter = self.waiter, None
+        if waiter is None or waiter.done():
+            return
+        if self.headed and not self.framed and exc is None:
+            waiter.set_result((self.parser.get_status_code(), self.content_type, self._body()))
+        else:
+            waiter.set_exception(_Dropped(self.answered))
 
     def data_received(self, data: bytes) -> None:
         if self.waiter is None:  # nothing asked (e.g. a 408 before an idle close): unusable
@@ -55,8 +66,14 @@ class _Connection(asyncio.Protocol):
             self.close()  # connection_lost fails the waiter
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if name.lower() == b"content-type":
+        name = name.lower()
+        if name == b"content-type":
             self.content_type = value
+        elif name in (b"content-length", b"transfer-encoding"):
+            self.framed = True
+
+    def on_headers_complete(self) -> None:
+        self.headed = True
 
     def on_body(self, body: bytes) -> None:
         self.chunks.append(body)
@@ -65,19 +82,31 @@ class _Connection(asyncio.Protocol):
         waiter, self.waiter = self.waiter, None
         self.keep_alive = self.parser.should_keep_alive()
         if waiter is not None and not waiter.done():
-            body = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
-            waiter.set_result((self.parser.get_status_code(), self.content_type, body))
+            waiter.set_result((self.parser.get_status_code(), self.content_type, self._body()))
+
+    def _body(self) -> bytes:
+        return self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
 
     def send(self, head: bytes, body: bytes) -> asyncio.Future[tuple[int, bytes, bytes]]:
         assert self.transport is not None and self.waiter is None
         self.waiter = asyncio.get_running_loop().create_future()
-        self.answered, self.keep_alive, self.content_type, self.chunks = False, False, b"", []
-        if len(body) < 65536:
-            self.transport.write(head + body)
-        else:  # don't copy large bodies just to save a syscall
-            self.transport.write(head)
-            self.transport.write(body)
+        self.answered = self.keep_alive = self.headed = self.framed = False
+        self.content_type, self.chunks = b"", []
+        try:
+            if len(body) < 65536:
+                self.transport.write(head + body)
+            else:  # don't copy large bodies just to save a syscall
+                self.transport.write(head)
+                self.transport.write(body)
+        except (OSError, RuntimeError):
+            self.waiter.set_exception(_Dropped(False))
+            self.close()
         return self.waiter
+
+    def expire(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(TimeoutError("the upstream did not answer in time"))
+        self.close()
 
     def close(self) -> None:
         self.open = False
@@ -93,8 +122,9 @@ class UpstreamPool:
         self._idle: dict[tuple[str, int], list[_Connection]] = {}
         self._hosts: dict[str, tuple[str, int, bytes]] = {}
 
-    async def request(self, base_url: str, method: str, path: str, headers: HeaderList,
-                      body: bytes, timeout: float) -> tuple[int, bytes, bytes]:
+    async def request(
+        self, base_url: str, method: str, path: str, headers: HeaderList, body: bytes, timeout: float
+    ) -> tuple[int, bytes, bytes]:
         """Send one request; return (status, content-type, body).
 
         `path` is decoded (it is percent-encoded here). Raises UpstreamUnavailable or
@@ -109,14 +139,14 @@ class UpstreamPool:
             conn = idle.pop()
             if conn.open:  # a keep-alive race (peer closed it meanwhile) may still lose once:
                 try:  # then resend on a fresh connection, as nothing was answered
-                    return await self._exchange(conn, head, body, deadline)
+                    return await self._exchange(loop, conn, head, body, deadline)
                 except _Dropped as exc:
                     if exc.answered:
                         raise UpstreamUnavailable(str(exc)) from None
                 break
         conn = await self._connect(host, port, deadline)
         try:
-            return await self._exchange(conn, head, body, deadline)
+            return await self._exchange(loop, conn, head, body, deadline)
         except _Dropped as exc:
             raise UpstreamUnavailable(str(exc)) from None
 
@@ -127,57 +157,62 @@ class UpstreamPool:
                 conn.close()
         self._idle.clear()
 
-    async def _exchange(self, conn: _Connection, head: bytes, body: bytes,
-                        deadline: float) -> tuple[int, bytes, bytes]:
+    async def _exchange(
+        self, loop: asyncio.AbstractEventLoop, conn: _Connection, head: bytes, body: bytes, deadline: float
+    ) -> tuple[int, bytes, bytes]:
+        timer = loop.call_at(deadline, conn.expire)  # cheaper than asyncio.timeout_at
         try:
-            async with asyncio.timeout_at(deadline):
-                answer = await conn.send(head, body)
-        except BaseException:
+            answer = await conn.send(head, body)
+        except BaseException:  # timed out, dropped, or cancelled with the request in flight
             conn.close()
             raise
-        if conn.keep_alive and conn.open:
-            idle = self._idle.setdefault(conn.key, [])
-            if len(idle) < self.max_idle:
-                idle.append(conn)
-                return answer
+        finally:
+            timer.cancel()
+        if conn.keep_alive and conn.open and len(conn.idle) < self.max_idle:
+            conn.idle.append(conn)
+            return answer
         conn.close()
         return answer
 
     async def _connect(self, host: str, port: int, deadline: float) -> _Connection:
         loop = asyncio.get_running_loop()
+        idle = self._idle.setdefault((host, port), [])
         try:
             async with asyncio.timeout_at(min(deadline, loop.time() + self.connect_timeout)):
-                _, conn = await loop.create_connection(_Connection, host, port)
+                _, conn = await loop.create_connection(lambda: _Connection(idle), host, port)
         except TimeoutError:
             if loop.time() >= deadline:
                 raise
             raise UpstreamUnavailable(f"connecting to {host}:{port} timed out") from None
         except OSError as exc:
             raise UpstreamUnavailable(f"cannot connect to {host}:{port}: {exc}") from exc
-        conn.key = (host, port)
         return conn
 
     def _host(self, base_url: str) -> tuple[str, int, bytes]:
         known = self._hosts.get(base_url)
         if known is None:
             url = urlsplit(base_url)
-            if url.scheme != "http" or not url.hostname:
-                raise ValueError(f"not a plain http:// URL: {base_url!r}")
-            port = url.port or 80
-            known = (url.hostname, port, f"{url.hostname}:{port}".encode())
+            if url.scheme != "http" or not url.hostname or url.path not in ("", "/"):
+                raise ValueError(f"not a plain http://host:port URL: {base_url!r}")
+            known = (url.hostname, url.port or 80, url.netloc.encode())
             self._hosts[base_url] = known
         return known
 
 
 def _head(method: str, path: str, host: bytes, headers: HeaderList, length: int) -> bytes:
-    items = headers.items() if isinstance(headers, dict) else headers
-    lines = [b"%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d" % (
-        method.encode(), quote(path, safe="/:@!$&'()*+,;=").encode(), host, length)]
-    for name, value in items:
-        line = b"%s: %s" % ((name, value) if isinstance(name, bytes) else
-                            (name.encode("latin-1"), value.encode("latin-1")))
+    if isinstance(headers, dict):
+        lines = [f"{name}: {value}".encode("latin-1") for name, value in headers.items()]
+    else:
+        lines = [b"%s: %s" % (name, value) for name, value in headers]
+    for line in lines:
         if b"\r" in line or b"\n" in line:
-            raise ValueError(f"CR/LF in request header {name!r}")
-        lines.append(line)
-    lines.append(b"\r\n")
-    return b"\r\n".join(lines)
+            raise ValueError(f"CR/LF in request header {line!r}")
+    first = b"%sContent-Length: %d" % (_request_line(method, path, host), length)
+    return b"\r\n".join([first, *lines, b"\r\n"])
+
+
+@lru_cache(maxsize=1024)
+def _request_line(method: str, path: str, host: bytes) -> bytes:
+    """`POST /predict HTTP/1.1` and the Host header; the path percent-encoded."""
+    target = quote(path, safe="/:@!$&'()*+,;=")
+    return b"%s %s HTTP/1.1\r\nHost: %s\r\n" % (method.encode(), target.encode(), host)
