@@ -26,7 +26,7 @@ dashboard:
 run: $(VENV)/.installed-run dashboard
 	$(VENV)/bin/kubeserve server
 
-test: $(VENV)/.installed-test
+test: lint
 	$(VENV)/bin/pytest
 
 bench: $(VENV)/.installed-test
@@ -34,7 +34,7 @@ bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/gateway.py
 
 lint: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 
 clean:
