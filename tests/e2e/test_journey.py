@@ -128,6 +128,10 @@ def test_the_whole_journey(
     stranger.call("PATCH", f"/deployments/{dep['id']}", 404, json={"replicas": 3})
     stranger.call("DELETE", f"/deployments/{dep['id']}", 404)
     assert anon.post(predict_url, json={"data": ROWS}).status_code == 401
+    owner.call("PATCH", f"/deployments/{dep['id']}", json={"public": True})
+    assert anon.post(predict_url, json={"data": ROWS}).json()["predictions"] == expected_v1
+    owner.call("PATCH", f"/deployments/{dep['id']}", json={"public": False})
+    assert anon.post(predict_url, json={"data": ROWS}).status_code == 401
     assert owner.http.post(f"{base}/api/v1/predict/nope-1234567890", json={"data": ROWS}).status_code == 404
     bad = owner.http.post(predict_url, json={"data": [[1.0, 2.0]]})
     assert bad.status_code == 422 and "expected 4 features, got 2" in bad.text
