@@ -86,3 +86,16 @@ async def test_deleting_model_cascades_to_versions(client: httpx.AsyncClient, us
     v = await create_version(client, user_headers, model["id"])
     await client.delete(f"/api/v1/models/{model['id']}", headers=user_headers)
     assert (await client.get(f"/api/v1/versions/{v['id']}", headers=user_headers)).status_code == 404
+
+
+async def test_absurd_ids_are_4xx_not_500(client: httpx.AsyncClient, user_headers: Headers) -> None:
+    huge = 2**70
+    for method, path, body in (
+        ("GET", f"/api/v1/models/{huge}", None),
+        ("PATCH", f"/api/v1/deployments/{huge}", {"replicas": 1}),
+        ("GET", "/api/v1/versions/0", None),
+        ("DELETE", f"/api/v1/api-keys/{-1}", None),
+        ("POST", "/api/v1/deployments", {"version_id": huge}),
+    ):
+        r = await client.request(method, path, json=body, headers=user_headers)
+        assert r.status_code == 422, (method, path, r.status_code)

@@ -21,6 +21,7 @@ from kubeserve.accounts.schemas import (
 )
 from kubeserve.db import SessionDep
 from kubeserve.errors import Unprocessable, UnsupportedMediaType
+from kubeserve.ids import IdPath
 from kubeserve.state import ApiKeyCacheDep, SettingsDep
 
 router = APIRouter(tags=["accounts"])
@@ -93,7 +94,7 @@ async def list_api_keys(session: SessionDep, user: CurrentUser) -> Any:
 
 @router.delete("/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["api keys"])
 async def revoke_api_key(
-    key_id: int,
+    key_id: IdPath,
     session: SessionDep,
     user: CurrentUser,
     cache: ApiKeyCacheDep,

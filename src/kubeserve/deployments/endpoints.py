@@ -17,6 +17,7 @@ from kubeserve.deployments.schemas import (
     LogsRead,
     ReleaseRead,
 )
+from kubeserve.ids import IdPath
 from kubeserve.state import GatewayDep, ReconcilerDep, SettingsDep
 
 router = APIRouter(tags=["deployments"])
@@ -42,14 +43,14 @@ async def list_deployments(session: SessionDep, user: CurrentUser, reconciler: R
 
 @router.get("/deployments/{deployment_id}", response_model=DeploymentRead)
 async def get_deployment(
-    deployment_id: int, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep
+    deployment_id: IdPath, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep
 ) -> Any:
     return await service.read(reconciler, await service.get(session, user, deployment_id))
 
 
 @router.patch("/deployments/{deployment_id}", response_model=DeploymentRead)
 async def update_deployment(
-    deployment_id: int,
+    deployment_id: IdPath,
     data: DeploymentUpdate,
     session: SessionDep,
     user: CurrentUser,
@@ -64,7 +65,7 @@ async def update_deployment(
 
 @router.delete("/deployments/{deployment_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_deployment(
-    deployment_id: int,
+    deployment_id: IdPath,
     session: SessionDep,
     user: CurrentUser,
     reconciler: ReconcilerDep,
@@ -78,14 +79,14 @@ async def delete_deployment(
 
 
 @router.get("/deployments/{deployment_id}/releases", response_model=list[ReleaseRead])
-async def list_releases(deployment_id: int, session: SessionDep, user: CurrentUser) -> Any:
+async def list_releases(deployment_id: IdPath, session: SessionDep, user: CurrentUser) -> Any:
     """Release history, newest first."""
     return await service.releases(session, user, deployment_id)
 
 
 @router.post("/deployments/{deployment_id}/rollback", response_model=DeploymentRead)
 async def rollback(
-    deployment_id: int, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep
+    deployment_id: IdPath, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep
 ) -> Any:
     """Roll back to the previous good release (as a new release)."""
     return await service.read(reconciler, await service.rollback(session, reconciler, user, deployment_id))
@@ -93,7 +94,7 @@ async def rollback(
 
 @router.get("/deployments/{deployment_id}/logs", response_model=LogsRead)
 async def logs(
-    deployment_id: int,
+    deployment_id: IdPath,
     session: SessionDep,
     user: CurrentUser,
     reconciler: ReconcilerDep,
@@ -106,7 +107,7 @@ async def logs(
 
 @router.get("/versions/{version_id}/deployments", response_model=list[DeploymentRead])
 async def version_deployments(
-    version_id: int, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep
+    version_id: IdPath, session: SessionDep, user: CurrentUser, reconciler: ReconcilerDep
 ) -> Any:
     rows = await service.list_for_version(session, user, version_id)
     return [await service.read(reconciler, row) for row in rows]

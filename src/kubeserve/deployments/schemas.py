@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from kubeserve.ids import IdField
+
 MAX_REPLICAS = 10
 
 
@@ -29,7 +31,7 @@ class AutoscalingSpec(BaseModel):
 class DeploymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version_id: int
+    version_id: IdField
     replicas: int = Field(default=1, ge=1, le=MAX_REPLICAS)
     autoscaling: AutoscalingSpec | None = None
     public: bool = False
@@ -40,7 +42,7 @@ class DeploymentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version_id: int | None = None
+    version_id: IdField | None = None
     replicas: int | None = Field(default=None, ge=1, le=MAX_REPLICAS)
     public: bool | None = None
 

@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from kubeserve.accounts.dependencies import CurrentUser
 from kubeserve.db import SessionDep
+from kubeserve.ids import MAX_ID, IdPath
 from kubeserve.registry import service
 from kubeserve.registry.schemas import (
     ModelCreate,
@@ -52,50 +53,52 @@ async def list_models(
     session: SessionDep,
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Any:
     """Your models."""
     return await service.list_models(session, user, limit, offset)
 
 
 @router.get("/models/{model_id}", response_model=ModelRead)
-async def get_model(model_id: int, session: SessionDep, user: CurrentUser) -> Any:
+async def get_model(model_id: IdPath, session: SessionDep, user: CurrentUser) -> Any:
     return await service.get_model(session, user, model_id)
 
 
 @router.patch("/models/{model_id}", response_model=ModelRead)
-async def update_model(model_id: int, data: ModelUpdate, session: SessionDep, user: CurrentUser) -> Any:
+async def update_model(model_id: IdPath, data: ModelUpdate, session: SessionDep, user: CurrentUser) -> Any:
     """Change a model's description or type (its name is fixed)."""
     return await service.update_model(session, user, model_id, data)
 
 
 @router.delete("/models/{model_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_model(model_id: int, session: SessionDep, user: CurrentUser, store: StoreDep) -> Response:
+async def delete_model(model_id: IdPath, session: SessionDep, user: CurrentUser, store: StoreDep) -> Response:
     """Delete a model with all its versions and artifacts."""
     await service.delete_model(session, store, user, model_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/models/{model_id}/versions", response_model=VersionRead, status_code=status.HTTP_201_CREATED)
-async def create_version(model_id: int, data: VersionCreate, session: SessionDep, user: CurrentUser) -> Any:
+async def create_version(
+    model_id: IdPath, data: VersionCreate, session: SessionDep, user: CurrentUser
+) -> Any:
     """Create an empty version (status Pending) to upload an artifact into."""
     return await service.create_version(session, user, model_id, data)
 
 
 @router.get("/models/{model_id}/versions", response_model=list[VersionRead])
-async def list_versions(model_id: int, session: SessionDep, user: CurrentUser) -> Any:
+async def list_versions(model_id: IdPath, session: SessionDep, user: CurrentUser) -> Any:
     return await service.list_versions(session, user, model_id)
 
 
 @router.get("/versions/{version_id}", response_model=VersionRead)
-async def get_version(version_id: int, session: SessionDep, user: CurrentUser) -> Any:
+async def get_version(version_id: IdPath, session: SessionDep, user: CurrentUser) -> Any:
     version, _ = await service.get_version(session, user, version_id)
     return version
 
 
 @router.delete("/versions/{version_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_version(
-    version_id: int, session: SessionDep, user: CurrentUser, store: StoreDep
+    version_id: IdPath, session: SessionDep, user: CurrentUser, store: StoreDep
 ) -> Response:
     await service.delete_version(session, store, user, version_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -103,7 +106,7 @@ async def delete_version(
 
 @router.post("/versions/{version_id}/upload", response_model=VersionRead, openapi_extra=UPLOAD_BODY)
 async def upload(
-    version_id: int,
+    version_id: IdPath,
     request: Request,
     session: SessionDep,
     user: CurrentUser,
@@ -120,7 +123,7 @@ async def upload(
 
 @router.get("/versions/{version_id}/artifact", response_class=StreamingResponse)
 async def download_artifact(
-    version_id: int, session: SessionDep, user: CurrentUser, store: StoreDep
+    version_id: IdPath, session: SessionDep, user: CurrentUser, store: StoreDep
 ) -> StreamingResponse:
     """Stream the version's model file back to its owner."""
     version, model = await service.get_version(session, user, version_id)
