@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import joblib
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -24,18 +23,6 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     path = tmp_path / "kubeserve.db"
     shutil.copy(sqlite_template, path)
     yield f"sqlite+aiosqlite:///{path}"
-
-
-@pytest.fixture(scope="session")
-def shifted_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A second iris model trained on shifted labels: its answers tell v2 from v1."""
-    from sklearn.datasets import load_iris
-    from sklearn.linear_model import LogisticRegression
-
-    x, y = load_iris(return_X_y=True)
-    path = tmp_path_factory.mktemp("v2") / "model.joblib"
-    joblib.dump(LogisticRegression(max_iter=500).fit(x, (y + 1) % 3), path)
-    return path
 
 
 class Cli:

@@ -21,18 +21,6 @@ ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def shifted_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """v2: trained on shifted labels, so its answers tell which release served a request."""
-    from sklearn.datasets import load_iris
-    from sklearn.linear_model import LogisticRegression
-
-    x, y = load_iris(return_X_y=True)
-    path = tmp_path_factory.mktemp("v2") / "model.joblib"
-    joblib.dump(LogisticRegression(max_iter=500).fit(x, (y + 1) % 3), path)
-    return path
-
-
 def upload_ready_version(api: Api, model_id: int, tag: str, model: Path, requirements: Path) -> dict:
     version = api.call("POST", f"/models/{model_id}/versions", 201, json={"version_tag": tag})
     with model.open("rb") as m, requirements.open("rb") as r:
