@@ -136,3 +136,32 @@ def test_prepare_reads_local_paths_and_file_uris(iris_artifact: Path, tmp_path: 
 
     plan = prepare(ModelServerSettings(artifact=f"file://{iris_artifact}", work_dir=tmp_path))
     assert plan.artifact == iris_artifact and plan.packages_dir == tmp_path / "packages"
+
+
+def test_several_workers_serve_the_same_model(iris_artifact: Path) -> None:
+    """--workers 2: two worker processes, each loaded and answering like the model."""
+    port = free_port()
+    expected = iris_estimator().predict(IRIS_ROWS).tolist()
+    with model_server("--artifact", str(iris_artifact), "--port", str(port), "--workers", "2") as proc:
+        base = f"http://127.0.0.1:{port}"
+        wait_until(f"{base}/health", proc)
+        with httpx.Client(base_url=base) as client:
+            deadline_client_ready(client, proc)
+            answers = {
+                str(client.post("/predict", json={"data": IRIS_ROWS}).json()["predictions"])
+                for _ in range(40)
+            }
+            assert answers == {str(expected)}
+        workers = [
+            p
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit() and (p / "stat").exists() and _ppid(p) == proc.pid
+        ]
+        assert len(workers) >= 2, "uvicorn should run two worker processes"
+
+
+def _ppid(proc_dir: Path) -> int:
+    try:
+        return int((proc_dir / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
