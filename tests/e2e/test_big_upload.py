@@ -1,4 +1,4 @@
-"""A big upload streams: the control plane's peak memory stays flat while 300 MB go through."""
+"""A big upload streams: the control plane's memory stays flat while 128 MB go through."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from tests.fixtures.control_plane import Api, ControlPlane
 
-SIZE = 300 * 1024 * 1024
+SIZE = 128 * 1024 * 1024  # big next to the memory budget, small for a CI disk
 CHUNK = b"kubeserve" * 7282 + b"0123456789"  # 65,548 bytes, not a multiple of anything useful
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,7 @@ def multipart(digest: hashlib._Hash) -> tuple[int, Iterator[bytes]]:
     return len(head) + SIZE + len(tail), body()
 
 
-def test_300_mb_upload_keeps_memory_flat(control_plane: ControlPlane) -> None:
+def test_128_mb_upload_keeps_memory_flat(control_plane: ControlPlane) -> None:
     assert control_plane.proc is not None
     owner = Api.register(control_plane.url, "big@example.com")
     model = owner.call("POST", "/models", 201, json={"name": "big"})
@@ -87,9 +87,9 @@ def test_300_mb_upload_keeps_memory_flat(control_plane: ControlPlane) -> None:
     assert sampler.samples > 10, "the upload was too quick to sample"
     growth = sampler.peak - before
     print(
-        f"\n300 MB upload: control-plane RSS {before:.0f} MB before, peak {sampler.peak:.0f} MB "
+        f"\n128 MB upload: control-plane RSS {before:.0f} MB before, peak {sampler.peak:.0f} MB "
         f"during ({sampler.samples} samples)"
     )
-    assert growth < 60, f"peak RSS grew by {growth:.0f} MB during a {SIZE >> 20} MB upload"
+    assert growth < 40, f"peak RSS grew by {growth:.0f} MB during a {SIZE >> 20} MB upload"
     stored = control_plane.data_dir / "artifacts" / r.json()["s3_path"]
     assert stored.stat().st_size == SIZE
