@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
@@ -9,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+log = logging.getLogger(__name__)
 AfterCommit = Callable[[], Awaitable[Any]]
 
 
@@ -38,8 +40,12 @@ def after_commit(session: AsyncSession, action: AfterCommit) -> None:
 
 
 async def run_after_commit(session: AsyncSession) -> None:
+    """Run every action even if one fails: the transaction is durable, so the request succeeded."""
     for action in session.info.pop("after_commit", []):
-        await action()
+        try:
+            await action()
+        except Exception:
+            log.exception("after-commit action failed")
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

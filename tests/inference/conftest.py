@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,11 @@ async def iris(iris_app: ModelServerApp) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+def metric(text: str, name: str) -> float:
+    """The sum of the Prometheus samples whose line starts with `name`."""
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,9 +94,15 @@ def model_server(*args: str, env: dict[str, str] | None = None) -> Iterator[subp
 
 
 def wait_until(
-    url: str, proc: subprocess.Popen[str], want: int = 200, deadline: float = 45.0
+    url: str,
+    proc: subprocess.Popen[str],
+    want: int = 200,
+    deadline: float = 45.0,
+    headers: dict[str, str] | None = None,
+    until: Callable[[httpx.Response], bool] = lambda r: True,
 ) -> httpx.Response:
-    """Poll `url` until it answers `want`; fail if the process dies or the deadline passes."""
+    """Poll `url` until it answers `want` and `until` holds for the answer; fail if the process
+    dies or the deadline passes."""
     end = time.monotonic() + deadline
     last: Any = None
     while time.monotonic() < end:
@@ -99,8 +110,8 @@ def wait_until(
             output = proc.stdout.read() if proc.stdout else ""
             pytest.fail(f"server exited {proc.returncode}: {output}")
         try:
-            last = httpx.get(url, timeout=2)
-            if last.status_code == want:
+            last = httpx.get(url, headers=headers, timeout=2)
+            if last.status_code == want and until(last):
                 return last
         except httpx.TransportError as exc:
             last = exc

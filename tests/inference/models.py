@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import pickle
@@ -20,6 +21,7 @@ IRIS_ROWS = [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3], [7.7, 3.0, 6.1, 2.3]]
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 
 
+@functools.cache  # fitted once per session; callers only predict with it or dump it
 def iris_estimator() -> Any:
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression

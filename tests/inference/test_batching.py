@@ -10,12 +10,8 @@ import numpy as np
 from kubeserve.inference.batching import AdaptiveBatcher
 from kubeserve.inference.codec import Payload
 from kubeserve.inference.merge import run_batch
-from tests.inference.conftest import client_for, start_app
+from tests.inference.conftest import client_for, metric, start_app
 from tests.inference.models import iris_estimator
-
-
-def metric(text: str, name: str) -> float:
-    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
 
 
 async def test_concurrent_answers_equal_unbatched(iris_artifact: Path, tmp_path: Path) -> None:

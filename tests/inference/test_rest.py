@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kubeserve.inference.rest import ModelServerApp
-from tests.inference.conftest import client_for, start_app
+from tests.inference.conftest import client_for, metric, start_app
 from tests.inference.models import FEATURES, IRIS_ROWS, iris_estimator
 
 EXPECTED = iris_estimator()
@@ -82,9 +82,18 @@ async def test_unknown_route_and_method(iris: httpx.AsyncClient) -> None:
 async def test_health_ready_metrics(iris: httpx.AsyncClient) -> None:
     assert (await iris.get("/health")).json()["status"] == "alive"
     assert (await iris.get("/ready")).json()["status"] == "ready"
+    ok, client_error = (
+        'predictions_total{model="iris",status="ok"}',
+        'predictions_total{model="iris",status="client_error"}',
+    )
+    before = (await iris.get("/metrics")).text
     await iris.post("/predict", json={"data": IRIS_ROWS})
     await iris.post("/predict", json={"data": [[1]]})
     text = (await iris.get("/metrics")).text
+    # The labelled series exist from start-up on (at 0): only the counts show requests were seen.
+    assert metric(text, ok) == metric(before, ok) + 1
+    assert metric(text, client_error) == metric(before, client_error) + 1
+    assert metric(text, "prediction_latency_ms_count") == metric(before, "prediction_latency_ms_count") + 2
     for line in (
         'predictions_total{model="iris",status="ok"}',
         'predictions_total{model="iris",status="client_error"}',

@@ -37,22 +37,15 @@ def served(iris_artifact: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         str(port),
         env=env,
     ) as proc:
-        wait_until(f"http://127.0.0.1:{port}/health", proc)
         base = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=base, headers={"X-KubeServe-Token": "t0ken"}) as client:
-            deadline_client_ready(client, proc)
+        wait_until(f"{base}/health", proc)
+        wait_until(f"{base}/ready", proc, headers={"X-KubeServe-Token": "t0ken"})
         yield base
 
 
-def deadline_client_ready(client: httpx.Client, proc: subprocess.Popen[str]) -> None:
-    import time
-
-    end = time.monotonic() + 45
-    while time.monotonic() < end and proc.poll() is None:
-        if client.get("/ready").status_code == 200:
-            return
-        time.sleep(0.05)
-    pytest.fail("server never became ready")
+def settled(ready: httpx.Response) -> bool:
+    """A /ready answer past loading: ready, or failed with the reason."""
+    return bool(ready.json()["status"] != "loading")
 
 
 def test_predict_v2_and_metrics_over_http(served: str) -> None:
@@ -109,9 +102,7 @@ def test_failed_load_stays_not_ready_with_the_reason(tmp_path: Path) -> None:
     garbage.write_bytes(b"definitely not a model")
     port = free_port()
     with model_server("--artifact", str(garbage), "--port", str(port)) as proc:
-        ready = wait_until(f"http://127.0.0.1:{port}/ready", proc, want=503)
-        while ready.json()["status"] == "loading":
-            ready = wait_until(f"http://127.0.0.1:{port}/ready", proc, want=503)
+        ready = wait_until(f"http://127.0.0.1:{port}/ready", proc, want=503, until=settled)
         assert ready.json()["status"] == "failed"
         assert "file is not a joblib/pickle" in ready.json()["detail"]
         r = httpx.post(f"http://127.0.0.1:{port}/predict", json={"data": [[1]]})
@@ -125,9 +116,7 @@ def test_bad_requirements_line_fails_readiness(iris_artifact: Path, tmp_path: Pa
     settings_env = {"KUBESERVE_MODEL_ARTIFACT": str(iris_artifact), "KUBESERVE_MODEL_REQUIREMENTS": str(reqs)}
     port = free_port()
     with model_server("--port", str(port), env=settings_env) as proc:
-        ready = wait_until(f"http://127.0.0.1:{port}/ready", proc, want=503)
-        while ready.json()["status"] == "loading":
-            ready = wait_until(f"http://127.0.0.1:{port}/ready", proc, want=503)
+        ready = wait_until(f"http://127.0.0.1:{port}/ready", proc, want=503, until=settled)
         assert "requirements.txt line 1" in ready.json()["detail"]
 
 
@@ -145,8 +134,8 @@ def test_several_workers_serve_the_same_model(iris_artifact: Path) -> None:
     with model_server("--artifact", str(iris_artifact), "--port", str(port), "--workers", "2") as proc:
         base = f"http://127.0.0.1:{port}"
         wait_until(f"{base}/health", proc)
+        wait_until(f"{base}/ready", proc)
         with httpx.Client(base_url=base) as client:
-            deadline_client_ready(client, proc)
             answers = {
                 str(client.post("/predict", json={"data": IRIS_ROWS}).json()["predictions"])
                 for _ in range(40)

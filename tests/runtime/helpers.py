@@ -11,9 +11,8 @@ from typing import Any
 
 import httpx
 
-from kubeserve.runtime.base import Autoscaling, DeploymentSpec, Endpoint, RuntimeStatus
+from kubeserve.runtime.base import TOKEN_HEADER, Autoscaling, DeploymentSpec, Endpoint, RuntimeStatus
 from kubeserve.runtime.local import LocalRuntime
-from kubeserve.runtime.probes import TOKEN_HEADER
 from tests.fixtures.models import IRIS_ROW
 
 DEADLINE = 30.0

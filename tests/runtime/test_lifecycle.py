@@ -117,8 +117,8 @@ def children_under(root: Path, parent: int | None = os.getpid()) -> list[int]:
             continue
         try:
             cwd = os.readlink(entry / "cwd")
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            state, ppid_text = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            ppid = int(ppid_text)
         except (OSError, ValueError, IndexError):
             continue
         if cwd.startswith(str(root.resolve())) and state != "Z" and parent in (None, ppid):

@@ -20,6 +20,7 @@ from tests.runtime.helpers import (
     predict,
     wait_gone,
     wait_status,
+    wait_until,
 )
 
 pytestmark = pytest.mark.slow
@@ -62,7 +63,11 @@ async def test_rollout_under_load_loses_no_request(
         for pid in pids(first):
             await wait_gone(pid)  # the old release drained, then stopped
         served_before = load.ok
-        await wait_status(runtime, name, lambda s: load.ok > served_before + 20, "more traffic")
+
+        async def more_traffic() -> bool:
+            return load.ok > served_before + 20
+
+        await wait_until(more_traffic, "more traffic")
     finally:
         await load.stop()
     print(f"\nrollout under load: {load.ok} predictions, {load.failed} failed")

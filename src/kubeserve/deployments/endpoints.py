@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kubeserve.accounts.dependencies import CurrentUser
 from kubeserve.db import SessionDep, after_commit
@@ -72,9 +73,8 @@ async def delete_deployment(
     gateway: GatewayDep,
 ) -> Response:
     """Stop every replica and remove the deployment; its URL answers 404 afterwards."""
-    row = await service.get(session, user, deployment_id)
-    await service.delete(session, reconciler, user, deployment_id)
-    _forget_after_commit(session, gateway, row.deployment.k8s_service_name)
+    name = await service.delete(session, reconciler, user, deployment_id)
+    _forget_after_commit(session, gateway, name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -113,7 +113,7 @@ async def version_deployments(
     return [await service.read(reconciler, row) for row in rows]
 
 
-def _forget_after_commit(session: Any, gateway: Gateway, name: str) -> None:
+def _forget_after_commit(session: AsyncSession, gateway: Gateway, name: str) -> None:
     async def forget() -> None:
         gateway.forget(name)
 

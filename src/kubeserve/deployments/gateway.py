@@ -20,7 +20,7 @@ from kubeserve.config import Settings
 from kubeserve.deployments.repository import DeploymentRepository
 from kubeserve.deployments.upstream import UpstreamPool, UpstreamUnavailable
 from kubeserve.errors import KubeServeError, NotFound, ServiceUnavailable, Unauthorized
-from kubeserve.runtime.base import Endpoint, Runtime
+from kubeserve.runtime.base import TOKEN_HEADER, Endpoint, Runtime
 from kubeserve.security import decode_access_token, hash_api_key
 
 TARGET_TTL = 10.0  # seconds a deployment's owner/public flag is trusted without a query
@@ -44,7 +44,6 @@ class Call:
     name: str
     method: str
     path: str  # after /predict/{name}: "" or "v2/..."
-    body: bytes
     content_type: str | None
     credential: str | None  # bearer token or API key
 
@@ -81,16 +80,20 @@ class Gateway:
         """Drop the cached owner/public flag of a deployment (changed or deleted)."""
         self._targets.pop(name, None)
 
-    async def forward(self, call: Call) -> Answer:
+    async def admit(self, call: Call) -> str:
+        """Check the caller before any body is read; returns the replica path to call."""
         target = await self._target(call.name)
         if not target.public:
             await self._authorize(call.credential, target)
-        upstream = _upstream_path(call.path)
+        return _upstream_path(call.path)
+
+    async def forward(self, call: Call, upstream: str, body: bytes) -> Answer:
+        """Send an admitted call to a ready replica; once more to another if it died."""
         headers = {"Content-Type": call.content_type or "application/json"}
         for attempt in (1, 2):
             endpoint = self._pick(call.name)
             try:
-                return await self._send(endpoint, call.method, upstream, call.body, headers)
+                return await self._send(endpoint, call.method, upstream, body, headers)
             except TimeoutError as exc:
                 raise GatewayTimeout("the model did not answer in time") from exc
             except UpstreamUnavailable:  # the replica died before answering: try another once
@@ -104,7 +107,7 @@ class Gateway:
     async def _send(
         self, endpoint: Endpoint, method: str, path: str, body: bytes, headers: dict[str, str]
     ) -> Answer:
-        headers["X-KubeServe-Token"] = endpoint.token
+        headers[TOKEN_HEADER] = endpoint.token
         endpoint.in_flight += 1
         try:
             status, content_type, content = await self._upstream.request(

@@ -30,8 +30,9 @@ class GatewayFront:
             return
         gateway: Gateway = self.state.gateway
         try:
-            call = await _parse(scope, receive)
-            answer = await gateway.forward(call)
+            call = _parse(scope)
+            upstream = await gateway.admit(call)  # callers are checked before their body is read
+            answer = await gateway.forward(call, upstream, await _read_body(receive))
             await _respond(send, answer.status, answer.content_type.encode(), answer.body)
         except KubeServeError as exc:
             body = orjson.dumps({"detail": exc.detail})
@@ -45,7 +46,7 @@ class _Disconnected(Exception):
     """The client went away before sending its whole body."""
 
 
-async def _parse(scope: Scope, receive: Receive) -> Call:
+def _parse(scope: Scope) -> Call:
     name, _, rest = scope["path"][len(PREFIX) :].partition("/")
     method = scope["method"]
     if not name or (method != "POST" and not (method == "GET" and rest.startswith("v2"))):
@@ -58,7 +59,7 @@ async def _parse(scope: Scope, receive: Receive) -> Call:
             api_key = value.decode("latin-1")
         elif key == b"authorization" and value[:7].lower() == b"bearer ":
             credential = value[7:].decode("latin-1").strip()
-    return Call(name, method, rest, await _read_body(receive), content_type, api_key or credential)
+    return Call(name, method, rest, content_type, api_key or credential)
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kubeserve.config import Settings
 from kubeserve.deployments.repository import DeploymentRepository, DeploymentRow, ReleaseRepository
-from kubeserve.registry.build import packages_dir
+from kubeserve.registry.build import packages_dir, requirements_key
 from kubeserve.runtime.base import Autoscaling, DeploymentSpec, Phase, Runtime, RuntimeStatus
 from kubeserve.storage.base import ArtifactStore
 
@@ -74,9 +74,7 @@ class Reconciler:
         spec = await self._spec(row)
         async with self._lock:
             self._names[row.deployment.id] = spec.name
-        await self.runtime.deploy(spec)
-        if spec.autoscaling is None:
-            await self.runtime.scale(spec.name, spec.replicas)
+        await self.runtime.deploy(spec)  # idempotent: creates, rolls out or rescales
 
     async def _spec(self, row: DeploymentRow) -> DeploymentSpec:
         d, version, model = row
@@ -100,15 +98,15 @@ class Reconciler:
     async def _artifact_uris(self, version_id: int, key: str) -> tuple[str, str]:
         """Where replicas read the artifact. Local processes get local files, so they never
         need storage credentials; pods read the store directly."""
-        requirements_key = key.rsplit("/", 1)[0] + "/requirements.txt"
+        req_key = requirements_key(key)
         uri = self.store.uri(key)
         if uri.startswith("file://"):
-            return uri, self.store.uri(requirements_key)
+            return uri, self.store.uri(req_key)
         cache = (self.settings.data_dir / "artifact-cache" / str(version_id)).resolve()
         model_path, req_path = cache / Path(key).name, cache / "requirements.txt"
         if not model_path.exists():
             cache.mkdir(parents=True, exist_ok=True)
-            await self.store.fetch_to(requirements_key, req_path)
+            await self.store.fetch_to(req_key, req_path)
             await self.store.fetch_to(key, model_path)
         return f"file://{model_path}", f"file://{req_path}"
 

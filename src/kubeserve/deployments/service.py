@@ -14,7 +14,7 @@ from kubeserve.deployments.reconciler import Reconciler
 from kubeserve.deployments.repository import DeploymentRepository, DeploymentRow, ReleaseRepository
 from kubeserve.deployments.schemas import DeploymentCreate, DeploymentRead, DeploymentUpdate
 from kubeserve.errors import Conflict, NotFound, Unprocessable
-from kubeserve.orm import Deployment, ModelVersion, Release, User, VersionStatus
+from kubeserve.orm import Deployment, Model, ModelVersion, Release, User, VersionStatus
 from kubeserve.registry.repository import VersionRepository
 
 _ALPHABET = string.ascii_lowercase + string.digits
@@ -25,23 +25,21 @@ def new_name(model_name: str) -> str:
     return f"{model_name[:40].rstrip('-')}-{''.join(secrets.choice(_ALPHABET) for _ in range(10))}"
 
 
-async def _ready_version(session: AsyncSession, user: User, version_id: int) -> ModelVersion:
+async def _ready_version(session: AsyncSession, user: User, version_id: int) -> tuple[ModelVersion, Model]:
     found = await VersionRepository(session).get_owned(version_id, user.id)
     if found is None:
         raise NotFound("version not found")
     version = found[0]
     if version.status != VersionStatus.READY:
         raise Conflict(f"version {version.version_tag} is {version.status}; only Ready versions deploy")
-    return version
+    return found
 
 
 async def create(
     session: AsyncSession, settings: Settings, reconciler: Reconciler, user: User, data: DeploymentCreate
 ) -> DeploymentRow:
-    version = await _ready_version(session, user, data.version_id)
-    found = await VersionRepository(session).get_owned(version.id, user.id)
-    assert found is not None
-    name = new_name(found[1].name)
+    version, model = await _ready_version(session, user, data.version_id)
+    name = new_name(model.name)
     autoscaling = data.autoscaling.model_dump() if data.autoscaling else None
     replicas = data.autoscaling.min if data.autoscaling else data.replicas
     deployment = await DeploymentRepository(session).add(
@@ -93,7 +91,7 @@ async def update(
     if data.public is not None:
         deployment.public = data.public
     if data.version_id is not None and data.version_id != deployment.version_id:
-        version = await _ready_version(session, user, data.version_id)
+        version, _ = await _ready_version(session, user, data.version_id)
         if version.model_id != row.model.id:
             raise Unprocessable("a deployment serves one model: pick a version of the same model")
         await _new_release(session, deployment, version.id, f"update to {version.version_tag}")
@@ -139,11 +137,13 @@ async def releases(session: AsyncSession, user: User, deployment_id: int) -> Seq
     return await ReleaseRepository(session).list_for(deployment_id)
 
 
-async def delete(session: AsyncSession, reconciler: Reconciler, user: User, deployment_id: int) -> None:
+async def delete(session: AsyncSession, reconciler: Reconciler, user: User, deployment_id: int) -> str:
+    """Delete the row; once committed, stop its replicas. Returns the deployment's name."""
     row = await get(session, user, deployment_id)
     name = row.deployment.k8s_service_name
     await DeploymentRepository(session).delete(row.deployment)
     after_commit(session, lambda: reconciler.remove(name))
+    return name
 
 
 async def read(reconciler: Reconciler, row: DeploymentRow) -> DeploymentRead:

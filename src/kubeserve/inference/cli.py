@@ -34,16 +34,12 @@ def serve_model(
     log_level: Annotated[str | None, Opt(help="Log level; default info.")] = None,
 ) -> None:
     """Serve one model: fetch, verify, install requirements, load, then /predict and V2."""
+    given = {k: v for k, v in locals().items() if v is not None}  # the flags, before any import
     from pydantic import ValidationError
 
     from kubeserve.inference.artifact import ArtifactError
     from kubeserve.inference.settings import ModelServerSettings
 
-    given = {
-        k: v
-        for k, v in locals().items()
-        if v is not None and k not in ("ValidationError", "ArtifactError", "ModelServerSettings")
-    }
     try:
         settings = ModelServerSettings(**given)
     except ValidationError as exc:

@@ -81,17 +81,16 @@ class SklearnModel:
             return pd.DataFrame(data, columns=self.feature_names)
         return data
 
-    def warm_up(self) -> np.ndarray | None:
+    def warm_up(self) -> None:
         """Predict once on the sample so first requests do not pay one-off costs; timed."""
         sample = self.sample_input()
         try:
             self.predict(sample)
             start = time.perf_counter()
-            out = self.predict(sample)
+            self.predict(sample)
         except Exception:  # a model may reject zeros (e.g. string columns); not fatal
-            return None
+            return
         self.predict_seconds = time.perf_counter() - start
-        return out
 
 
 def _allows_nan(estimator: Any) -> bool:

@@ -7,11 +7,12 @@ also carry `"error"`, which V2 clients read).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -28,6 +29,9 @@ from kubeserve.inference.asgi import (
 from kubeserve.inference.metrics import Metrics
 from kubeserve.inference.startup import ServerState
 
+if TYPE_CHECKING:
+    from kubeserve.inference.dataplane import DataPlane
+
 log = logging.getLogger("kubeserve.inference")
 OPEN_PATHS = frozenset({"/health"})
 
@@ -41,13 +45,12 @@ class ModelServerApp:
         metrics: Metrics,
         traffic: Traffic,
         *,
-        name: str,
         max_body_bytes: int,
         token: str | None,
         on_startup: Callable[[], Coroutine[Any, Any, None]],
     ) -> None:
         self.state, self.metrics, self.traffic = state, metrics, traffic
-        self.name, self.max_body, self.token = name, max_body_bytes, token
+        self.max_body, self.token = max_body_bytes, token
         self.on_startup = on_startup
         self._background: set[Any] = set()
         self.routes: dict[tuple[str, str], Callable[..., Awaitable[None]]] = {
@@ -89,8 +92,6 @@ class ModelServerApp:
         raise Forbidden("missing or wrong X-KubeServe-Token: call this model through the gateway")
 
     async def lifespan(self, receive: Receive, send: Send) -> None:
-        import asyncio
-
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
@@ -120,7 +121,7 @@ class ModelServerApp:
     async def v2_server(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         await respond(send, 200, orjson.dumps({"name": "kubeserve", "version": "1", "extensions": []}))
 
-    def dataplane(self) -> Any:
+    def dataplane(self) -> DataPlane:
         if self.state.dataplane is None:
             raise ServiceUnavailable(f"model not ready: {self.state.detail}")
         return self.state.dataplane

@@ -56,7 +56,6 @@ def build_app(settings: ModelServerSettings, plan: StartupPlan) -> ModelServerAp
         state,
         metrics,
         traffic,
-        name=settings.name,
         max_body_bytes=settings.max_body_bytes,
         token=token,
         on_startup=lambda: start(plan, state, metrics, lambda: traffic.reading),

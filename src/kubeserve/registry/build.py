@@ -29,6 +29,11 @@ def packages_dir(settings: Settings, version_id: int) -> Path:
     return (settings.data_dir / "packages" / str(version_id)).resolve()
 
 
+def requirements_key(model_key: str) -> str:
+    """The key of the requirements.txt stored next to a version's model file."""
+    return model_key.rsplit("/", 1)[0] + "/requirements.txt"
+
+
 class Builder:
     """Runs builds as background tasks; `resume()` re-queues builds a restart interrupted."""
 
@@ -60,9 +65,6 @@ class Builder:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def packages_dir(self, version_id: int) -> Path:
-        return packages_dir(self.settings, version_id)
-
     async def _build(self, version_id: int) -> None:
         async with self._semaphore:
             try:
@@ -87,7 +89,7 @@ class Builder:
             model_path = workdir / Path(key).name
             requirements = workdir / "requirements.txt"
             await self.store.fetch_to(key, model_path)
-            await self.store.fetch_to(key.rsplit("/", 1)[0] + "/requirements.txt", requirements)
+            await self.store.fetch_to(requirements_key(key), requirements)
             return await self._inspect(version_id, model_path, requirements, workdir)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -106,7 +108,7 @@ class Builder:
             "--requirements",
             str(requirements),
             "--packages-dir",
-            str(self.packages_dir(version_id)),
+            str(packages_dir(self.settings, version_id)),
             cwd=workdir,
             env=process.scrubbed_env(str(workdir), extra),
             stdout=asyncio.subprocess.PIPE,

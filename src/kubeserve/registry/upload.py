@@ -111,7 +111,7 @@ async def receive_files(
         raise UnsupportedMediaType("send multipart/form-data")
     declared = request.headers.get("content-length")
     budget = sum(rule.max_bytes for rule in rules.values()) + 64 * 1024
-    if declared and declared.isdigit() and int(declared) > budget:
+    if declared and declared.isdecimal() and int(declared) > budget:
         raise PayloadTooLarge(f"request body is larger than {_human(budget)}")
     collector = _Collector(rules, staging)
     callbacks = {name: getattr(collector, name) for name in dir(collector) if name.startswith("on_")}

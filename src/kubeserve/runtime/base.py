@@ -53,6 +53,9 @@ class DeploymentSpec:
     packages_dir: str | None = None  # local runtime: where the build already installed requirements
 
 
+TOKEN_HEADER = "X-KubeServe-Token"  # a replica refuses every request but /health without it
+
+
 @dataclass
 class Endpoint:
     """One ready replica the gateway may send traffic to."""

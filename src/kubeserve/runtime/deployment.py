@@ -57,7 +57,7 @@ class Deployment:
             self._background(self._rollout.abandon())
             self._rollout = None
         self.desired = _initial_replicas(spec, self.desired)
-        if self.phase is Phase.FAILED or not self.endpoints and not self.replicas:
+        if self.phase in (Phase.FAILED, Phase.STOPPED):
             return self._replace(spec)  # nothing serving that deserves to be kept
         rollout = self._rollout = Rollout(spec, self.desired, self._replica, self._stop)
         rollout.task = self._background(self._roll_out(rollout))

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from kubeserve.runtime.base import Endpoint
-
-TOKEN_HEADER = "X-KubeServe-Token"
+from kubeserve.runtime.base import TOKEN_HEADER, Endpoint
 
 
 def free_port() -> int:
@@ -77,13 +75,7 @@ async def answers_again(
     http: httpx.AsyncClient, proc: asyncio.subprocess.Process, endpoint: Endpoint, seconds: float
 ) -> bool:
     """Whether a replica the gateway could not reach is ready again within `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and proc.returncode is None:
-        state, _ = await probe(http, endpoint.url, endpoint.token)
-        if state == "ready":
-            return True
-        await exit_or_timeout(proc, 0.2)
-    return False
+    return await wait_ready(http, proc, endpoint.url, endpoint.token, seconds) is None
 
 
 async def exit_or_timeout(proc: asyncio.subprocess.Process, seconds: float) -> None:

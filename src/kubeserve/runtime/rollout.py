@@ -22,11 +22,15 @@ class Rollout:
         start: Callable[[DeploymentSpec, bool], Replica],
         stop: Callable[[list[Replica]], Awaitable[None]],
     ) -> None:
-        self.spec, self.release = spec, spec.release
+        self.spec = spec
         self.replicas = [start(spec, True) for _ in range(replicas)]
         self.failure: str | None = None
         self.task: asyncio.Task[None] | None = None
         self._stop = stop
+
+    @property
+    def release(self) -> int:
+        return self.spec.release
 
     async def wait(self) -> bool:
         """True once every replica is ready (probation over); else stopped, with `failure`."""
