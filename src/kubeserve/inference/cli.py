@@ -5,8 +5,6 @@ Every flag falls back to its `KUBESERVE_MODEL_*` variable (see ModelServerSettin
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -37,7 +35,6 @@ def serve_model(
     given = {k: v for k, v in locals().items() if v is not None}  # the flags, before any import
     from pydantic import ValidationError
 
-    from kubeserve.inference.artifact import ArtifactError
     from kubeserve.inference.settings import ModelServerSettings
 
     try:
@@ -46,16 +43,8 @@ def serve_model(
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         typer.echo(f"error: invalid settings: {problems} (flags or KUBESERVE_MODEL_*)", err=True)
         raise typer.Exit(2) from None
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    from kubeserve.inference.server import run
+    from kubeserve.inference.server import serve
 
-    try:
-        run(settings)
-    except ArtifactError as exc:
-        logging.getLogger("kubeserve.inference").error("refusing to start: %s", exc)
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(3) from None
+    code = serve(settings)
+    if code:
+        raise typer.Exit(code)

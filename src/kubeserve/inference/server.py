@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -66,6 +67,23 @@ def app_from_env() -> ModelServerApp:
     """Factory for uvicorn's worker processes: settings from KUBESERVE_MODEL_* variables."""
     settings = ModelServerSettings()  # type: ignore[call-arg]
     return build_app(settings, prepare(settings))
+
+
+def serve(settings: ModelServerSettings) -> int:
+    """Log to stderr, run until stopped; the exit status (3: artifact missing or tampered)."""
+    from kubeserve.inference.artifact import ArtifactError
+
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        run(settings)
+    except ArtifactError as exc:
+        logging.getLogger("kubeserve.inference").error("refusing to start: %s", exc)
+        return 3
+    return 0
 
 
 def run(settings: ModelServerSettings) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -53,7 +52,6 @@ PRELOAD = (
     "kubeserve.inference.batching",
     "kubeserve.inference.dataplane",
 )
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def log_file(replica_dir: Path) -> Path:
@@ -129,18 +127,10 @@ def restart_cold(config: bytes) -> None:
 
 def serve(server: dict[str, Any]) -> int:
     """Run the model server in this process until it is stopped; the exit status."""
-    from kubeserve.inference.artifact import ArtifactError
-    from kubeserve.inference.server import run
+    from kubeserve.inference.server import serve as serve_model
     from kubeserve.inference.settings import ModelServerSettings
 
-    settings = ModelServerSettings(**server)
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr, format=LOG_FORMAT)
-    try:
-        run(settings)
-    except ArtifactError as exc:
-        logging.getLogger("kubeserve.inference").error("refusing to start: %s", exc)
-        return 3
-    return 0
+    return serve_model(ModelServerSettings(**server))
 
 
 def sandbox(argv: list[str]) -> None:
