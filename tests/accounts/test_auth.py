@@ -126,3 +126,13 @@ async def test_inactive_user_is_refused(client: httpx.AsyncClient, user_headers:
     assert (await client.get("/api/v1/me", headers=user_headers)).status_code == 401
     r = await client.post("/api/v1/auth/login", json={"email": me["email"], "password": PASSWORD})
     assert r.status_code == 401
+
+
+def test_throttle_forgets_stale_emails_when_many_are_tried(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from kubeserve.accounts import throttle
+
+    monkeypatch.setattr(throttle, "MAX_TRACKED", 3)
+    limiter = throttle.LoginThrottle(max_failures=5, lockout_seconds=0)  # every failure is stale at once
+    for i in range(50):
+        limiter.failed(f"user{i}@example.com")
+    assert len(limiter._failures) <= 4

@@ -119,3 +119,23 @@ async def test_api_keys(client: httpx.AsyncClient, user_headers: Headers, make_u
     assert (await client.delete(f"/api/v1/api-keys/{key['id']}", headers=user_headers)).status_code == 204
     assert (await client.get("/api/v1/api-keys", headers=user_headers)).json() == []
     assert (await client.delete(f"/api/v1/api-keys/{key['id']}", headers=user_headers)).status_code == 404
+
+
+async def test_a_disabled_owners_deployment_is_not_found(
+    client: httpx.AsyncClient, user_headers: Headers, ready: dict
+) -> None:
+    from sqlalchemy import update
+
+    from kubeserve.orm import User
+
+    dep = (
+        await client.post("/api/v1/deployments", json={"version_id": ready["id"]}, headers=user_headers)
+    ).json()
+    me = (await client.get("/api/v1/me", headers=user_headers)).json()
+    async with client.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+        await session.execute(update(User).where(User.id == me["id"]).values(is_active=False))
+        await session.commit()
+    r = await client.post(
+        f"/api/v1/predict/{dep['name']}", json={"data": [[1, 2, 3, 4]]}, headers=user_headers
+    )
+    assert r.status_code == 404

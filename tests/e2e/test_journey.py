@@ -214,6 +214,10 @@ def test_model_crashing_at_start_ends_failed_with_reason(
     dep = owner.call("POST", "/deployments", 201, json={"version_id": version["id"]})
     failed = wait_deployment(owner, dep["id"], "Failed", lambda d: d["status"] == "Failed", 120)
     assert "sha256" in (failed["error"] or ""), failed["error"]
+    r = owner.http.post(dep["url"], json={"data": ROWS})
+    assert r.status_code == 503 and r.headers["retry-after"]
+    owner.call("DELETE", f"/models/{model['id']}", 204)  # the deployment goes with it (cascade)
+    assert owner.http.post(dep["url"], json={"data": ROWS}).status_code == 404
 
 
 def test_autoscaling_grows_under_load_and_shrinks_after(

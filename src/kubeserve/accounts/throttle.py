@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+MAX_TRACKED = 10_000
+
 
 @dataclass
 class LoginThrottle:
@@ -31,6 +33,8 @@ class LoginThrottle:
 
     def _recent(self, email: str) -> list[float]:
         cutoff = time.monotonic() - self.lockout_seconds
+        if len(self._failures) > MAX_TRACKED:  # many emails tried: forget the stale ones
+            self._failures = {k: v for k, v in self._failures.items() if v and v[-1] > cutoff}
         recent = [t for t in self._failures.get(email.lower(), []) if t > cutoff]
         self._failures[email.lower()] = recent
         return recent

@@ -20,6 +20,7 @@ from kubeserve.config import Settings
 from kubeserve.deployments.repository import DeploymentRepository
 from kubeserve.deployments.upstream import UpstreamPool, UpstreamUnavailable
 from kubeserve.errors import KubeServeError, NotFound, ServiceUnavailable, Unauthorized
+from kubeserve.orm import User
 from kubeserve.runtime.base import TOKEN_HEADER, Endpoint, Runtime
 from kubeserve.security import decode_access_token, hash_api_key
 
@@ -91,7 +92,7 @@ class Gateway:
         """Send an admitted call to a ready replica; once more to another if it died."""
         headers = {"Content-Type": call.content_type or "application/json"}
         for attempt in (1, 2):
-            endpoint = self._pick(call.name)
+            endpoint = await self._pick(call.name)
             try:
                 return await self._send(endpoint, call.method, upstream, body, headers)
             except TimeoutError as exc:
@@ -117,19 +118,24 @@ class Gateway:
             endpoint.in_flight -= 1
         return Answer(status, content_type.decode("latin-1") or "application/json", content)
 
-    def _pick(self, name: str) -> Endpoint:
+    async def _pick(self, name: str) -> Endpoint:
         endpoints = self.runtime.endpoints(name)
         if not endpoints:
+            # Deleted (maybe by a model's cascade) rather than starting? Then it is a 404.
+            self.forget(name)
+            await self._target(name)
             raise ServiceUnavailable("no replica is ready yet; retry shortly", headers={"Retry-After": "2"})
         return endpoints[next(self._counter) % len(endpoints)]
 
     async def _target(self, name: str) -> Target:
+        """Who owns the deployment and whether it is public; a disabled owner's is not found."""
         target = self._targets.get(name)
         if target is not None and target.expires > time.monotonic():
             return target
         async with self.sessionmaker() as session:
             deployment = await DeploymentRepository(session).get_by_name(name)
-        if deployment is None:
+            owner = await session.get(User, deployment.user_id) if deployment else None
+        if deployment is None or owner is None or not owner.is_active:
             self.forget(name)
             raise NotFound("deployment not found")
         target = Target(deployment.user_id, deployment.public, time.monotonic() + TARGET_TTL)
