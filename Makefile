@@ -5,7 +5,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test bench lint dashboard uv clean
+.PHONY: run test bench lint uv clean
 
 uv:  # uv installs the locked dependencies in seconds; pip brings it when missing
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -18,12 +18,7 @@ $(VENV)/.installed-test: pyproject.toml uv.lock | uv
 	$(UV) sync --frozen --compile-bytecode --python 3.11 --extra test
 	@touch $@ $(VENV)/.installed-run
 
-dashboard:
-	@if [ -d frontend ] && command -v npm >/dev/null 2>&1; then \
-		cd frontend && npm ci --no-audit --no-fund && NEXT_TELEMETRY_DISABLED=1 npm run build; \
-	else echo "npm not found: skipping the dashboard build (the API works without it)"; fi
-
-run: $(VENV)/.installed-run dashboard
+run: $(VENV)/.installed-run
 	$(VENV)/bin/kubeserve server
 
 test: lint
