@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kubeserve.config import Settings
 from kubeserve.deployments.repository import DeploymentRepository, DeploymentRow, ReleaseRepository
+from kubeserve.orm import Deployment
 from kubeserve.registry.build import packages_dir, requirements_key
 from kubeserve.runtime.base import Autoscaling, DeploymentSpec, Phase, Runtime, RuntimeStatus
 from kubeserve.storage.base import ArtifactStore
@@ -36,6 +37,7 @@ class Reconciler:
         self._names: dict[int, str] = {}  # deployment id -> runtime name, for what we manage
         self._lock = asyncio.Lock()
         self._sync_task: asyncio.Task[None] | None = None
+        self._active: dict[int, int] = {}  # deployment id -> release already recorded as Active
 
     async def start(self) -> None:
         """Re-apply every deployment (after a restart) and start writing status back."""
@@ -62,6 +64,7 @@ class Reconciler:
     async def remove(self, name: str) -> None:
         async with self._lock:
             self._names = {k: v for k, v in self._names.items() if v != name}
+            self._active = {k: v for k, v in self._active.items() if k in self._names}
         await self.runtime.delete(name)
 
     async def observe(self, name: str) -> RuntimeStatus:
@@ -123,32 +126,32 @@ class Reconciler:
             managed = dict(self._names)
         if not managed:
             return
+        recorded = dict(self._active)
+        try:
+            await self._sync_rows(managed)
+        except BaseException:
+            self._active = recorded  # not committed: record the Active releases again next time
+            raise
+
+    async def _sync_rows(self, managed: dict[int, str]) -> None:
         async with self.sessionmaker() as session:
-            repo = DeploymentRepository(session)
+            rows = await DeploymentRepository(session).get_many(list(managed))
             for deployment_id, name in managed.items():
-                deployment = await repo.get_by_id(deployment_id)
+                deployment = rows.get(deployment_id)
                 if deployment is None:  # deleted, maybe by a cascade (model or version deleted)
                     await self.remove(name)
                     continue
                 await self._sync_one(session, deployment, await self.runtime.status(name))
-            await session.commit()
+            if session.dirty:
+                await session.commit()
 
-    async def _sync_one(self, session: AsyncSession, deployment, status: RuntimeStatus) -> None:  # type: ignore[no-untyped-def]
-        releases = ReleaseRepository(session)
+    async def _sync_one(self, session: AsyncSession, deployment: Deployment, status: RuntimeStatus) -> None:
         if status.failed_release is not None and status.failed_release == deployment.release:
             await self._rollout_failed(session, deployment, status)
             return
-        current = await releases.get_revision(deployment.id, deployment.release)
-        if (
-            status.release == deployment.release
-            and status.phase == Phase.RUNNING
-            and current
-            and current.status != "Active"
-        ):
-            for release in await releases.list_for(deployment.id):
-                if release.status == "Active":
-                    release.status = "Superseded"
-            current.status = "Active"
+        serving_now = status.release == deployment.release and status.phase == Phase.RUNNING
+        if serving_now and self._active.get(deployment.id) != deployment.release:
+            await self._mark_active(session, deployment)
         phase = status.phase.value if status.phase != Phase.STOPPED else "Pending"
         if deployment.status != phase:
             deployment.status = phase
@@ -156,7 +159,18 @@ class Reconciler:
         if deployment.error != error:
             deployment.error = error
 
-    async def _rollout_failed(self, session: AsyncSession, deployment, status: RuntimeStatus) -> None:  # type: ignore[no-untyped-def]
+    async def _mark_active(self, session: AsyncSession, deployment: Deployment) -> None:
+        """The deployment's release serves: it is Active, the one before Superseded (once)."""
+        for release in await ReleaseRepository(session).list_for(deployment.id):
+            if release.revision == deployment.release:
+                release.status = "Active"
+            elif release.status == "Active":
+                release.status = "Superseded"
+        self._active[deployment.id] = deployment.release
+
+    async def _rollout_failed(
+        self, session: AsyncSession, deployment: Deployment, status: RuntimeStatus
+    ) -> None:
         """The new release never got ready: record why and point the row back at what serves."""
         releases = ReleaseRepository(session)
         failed = await releases.get_revision(deployment.id, deployment.release)

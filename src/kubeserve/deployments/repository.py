@@ -49,6 +49,10 @@ class DeploymentRepository(Repository[Deployment]):
             statement = statement.where(Deployment.version_id == version_id)
         return await self._rows(statement)
 
+    async def get_many(self, ids: list[int]) -> dict[int, Deployment]:
+        found = await self.list(self.select().where(Deployment.id.in_(ids)))
+        return {d.id: d for d in found}
+
     async def get_by_name(self, name: str) -> Deployment | None:
         return await self.one_or_none(self.select().where(Deployment.k8s_service_name == name))
 
