@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kubeserve.accounts.repository import ApiKeyRepository
 from kubeserve.accounts.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
@@ -67,12 +67,17 @@ async def revoke(session: AsyncSession, cache: ApiKeyCache, user: User, key_id: 
     after_commit(session, evict_again)
 
 
-async def owner_of(session: AsyncSession, cache: ApiKeyCache, key: str) -> int | None:
-    """The id of the user an API key belongs to, or None for an unknown/revoked key."""
+async def owner_of(
+    sessionmaker: async_sessionmaker[AsyncSession], cache: ApiKeyCache, key: str
+) -> int | None:
+    """The id of the user an API key belongs to, or None for an unknown/revoked key.
+
+    On the gateway's hot path: a cache hit opens no session (that alone costs ~25 µs)."""
     key_hash = hash_api_key(key)
     user_id = cache.get(key_hash)
     if user_id is None:
-        row = await ApiKeyRepository(session).get_by_hash(key_hash)
+        async with sessionmaker() as session:
+            row = await ApiKeyRepository(session).get_by_hash(key_hash)
         if row is None:
             return None
         user_id = row.user_id

@@ -22,7 +22,7 @@ from kubeserve.deployments.upstream import UpstreamPool, UpstreamUnavailable
 from kubeserve.errors import KubeServeError, NotFound, ServiceUnavailable, Unauthorized
 from kubeserve.orm import User
 from kubeserve.runtime.base import TOKEN_HEADER, Endpoint, Runtime
-from kubeserve.security import decode_access_token, hash_api_key
+from kubeserve.security import decode_access_token
 
 TARGET_TTL = 10.0  # seconds a deployment's owner/public flag is trusted without a query
 
@@ -147,10 +147,7 @@ class Gateway:
         if not credential:
             raise Unauthorized("send a bearer token or an API key (X-API-Key)")
         if credential.startswith("ks_"):
-            caller = self.key_cache.get(hash_api_key(credential))
-            if caller is None:
-                async with self.sessionmaker() as session:
-                    caller = await api_keys.owner_of(session, self.key_cache, credential)
+            caller = await api_keys.owner_of(self.sessionmaker, self.key_cache, credential)
         else:
             subject = decode_access_token(credential, self.settings.jwt_key)
             caller = int(subject) if subject and subject.isdigit() else None
