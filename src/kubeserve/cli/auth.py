@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from kubeserve.cli.common import DEFAULT_URL, JsonOption, UrlOption, connect, print_json, say
-from kubeserve.cli.config import Login, forget_login, load_login, save_login
+from kubeserve.cli.common import DEFAULT_URL, JsonOption, UrlOption, connect, print_json, saved_login, say
+from kubeserve.cli.config import Login, forget_login, save_login
 from kubeserve.cli.errors import CliError
 from kubeserve.client import Client
 
@@ -69,9 +69,7 @@ def whoami(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None:
 def token(url: UrlOption = DEFAULT_URL) -> None:
     """Print your saved token, e.g. for curl: -H "Authorization: Bearer $(kubeserve token)"."""
     client = connect(url, login=False)
-    saved = load_login(client.url)
-    if saved is None:
-        raise CliError(f"not logged in to {client.url}: run `kubeserve login`")
+    saved = saved_login(client.url)
     if saved.expires_at < time.time():
         raise CliError(f"your token for {client.url} has expired: run `kubeserve login`")
     typer.echo(saved.token)

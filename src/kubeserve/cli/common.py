@@ -10,11 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kubeserve.cli.config import load_login
+from kubeserve.cli.config import Login, load_login
 from kubeserve.cli.errors import CliError
+from kubeserve.client import DEFAULT_URL as DEFAULT_URL  # one default, the SDK's
 from kubeserve.client import Client
-
-DEFAULT_URL = "http://127.0.0.1:8000"
 
 UrlOption = Annotated[
     str, typer.Option("--url", envvar="KUBESERVE_URL", help="The control plane.", show_envvar=True)
@@ -32,11 +31,16 @@ def connect(url: str, *, login: bool = True) -> Client:
     """A client for `url`, carrying the token saved by `kubeserve login` when `login`."""
     client = Client(url)
     if login:
-        saved = load_login(client.url)
-        if saved is None:
-            raise CliError(f"not logged in to {client.url}: run `kubeserve login`")
-        client.token = saved.token
+        client.token = saved_login(client.url).token
     return client
+
+
+def saved_login(url: str) -> Login:
+    """The login `kubeserve login` saved for `url`; a `CliError` when there is none."""
+    saved = load_login(url)
+    if saved is None:
+        raise CliError(f"not logged in to {url}: run `kubeserve login`")
+    return saved
 
 
 def print_json(data: Any) -> None:
@@ -77,9 +81,11 @@ def when(timestamp: str | None) -> str:
 def size(n: int | None) -> str:
     if n is None:
         return ""
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+    if n < 1024:
+        return f"{n} B"
+    value = n / 1024
+    for unit in ("KB", "MB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
         value /= 1024
-    raise AssertionError("unreachable")
+    return f"{value:.1f} GB"

@@ -76,11 +76,7 @@ class Session:
         except httpx.TransportError as exc:
             raise KubeServeConnectionError(self.url, exc) from exc
         if response.is_error:
-            try:
-                detail = response.json().get("detail", response.text)
-            except (ValueError, AttributeError):
-                detail = response.text.strip() or response.reason_phrase
-            raise KubeServeAPIError(response.status_code, detail, response.request.url.path)
+            raise _api_error(response)
         return response.json() if response.content else None
 
     def _download(self, path: str, destination: Path) -> None:
@@ -89,12 +85,21 @@ class Session:
             with self._http.stream("GET", path) as response:
                 if response.is_error:
                     response.read()
-                    raise KubeServeAPIError(response.status_code, response.json().get("detail"))
+                    raise _api_error(response)
                 with destination.open("wb") as out:
                     for chunk in response.iter_bytes():
                         out.write(chunk)
         except httpx.TransportError as exc:
             raise KubeServeConnectionError(self.url, exc) from exc
+
+
+def _api_error(response: httpx.Response) -> KubeServeAPIError:
+    """An error response as `KubeServeAPIError`: its `{"detail": ...}`, else its text."""
+    try:
+        detail = response.json().get("detail", response.text)
+    except (ValueError, AttributeError):
+        detail = response.text.strip() or response.reason_phrase
+    return KubeServeAPIError(response.status_code, detail, response.request.url.path)
 
 
 def present(**fields: Any) -> dict[str, Any]:
