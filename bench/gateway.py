@@ -21,7 +21,7 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import LoadResult, run_wrk  # noqa: E402
+from load import LoadResult, lua_script, run_wrk  # noqa: E402
 from models import build  # noqa: E402
 from servers import free_port  # noqa: E402
 
@@ -33,25 +33,15 @@ ROW = {"data": [[5.1, 3.5, 1.4, 0.2]]}
 TRIALS, SECONDS = 5, 8
 
 
-def lua(path: Path, url_path: str, headers: dict[str, str]) -> Path:
-    lines = [
-        'wrk.method = "POST"',
-        'wrk.headers["Content-Type"] = "application/json"',
-        f'wrk.path = "{url_path}"',
-        f"wrk.body = [=[{json.dumps(ROW)}]=]",
-    ]
-    lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 async def ready_version(http: httpx.AsyncClient, model_path: Path) -> int:
     model = (await http.post("/models", json={"name": "iris"})).json()
     version = (await http.post(f"/models/{model['id']}/versions", json={"version_tag": "v1"})).json()
     with model_path.open("rb") as fh:
         r = await http.post(f"/versions/{version['id']}/upload", files={"model_file": ("model.joblib", fh)})
     r.raise_for_status()
+    deadline = time.monotonic() + 300
     while (v := (await http.get(f"/versions/{version['id']}")).json())["status"] == "Building":
+        assert time.monotonic() < deadline, "the build did not finish"
         await asyncio.sleep(0.05)
     assert v["status"] == "Ready", v["error"]
     return int(version["id"])
@@ -74,11 +64,17 @@ async def hop_cost(
     app: Any, http: httpx.AsyncClient, base: str, version_id: int, key: str, work: Path
 ) -> dict[str, dict[str, LoadResult]]:
     dep = (await http.post("/deployments", json={"version_id": version_id})).json()
+    deadline = time.monotonic() + 60
     while not app.state.reconciler.runtime.endpoints(dep["name"]):
+        assert time.monotonic() < deadline, "no replica became ready"
         await asyncio.sleep(0.05)
     endpoint = app.state.reconciler.runtime.endpoints(dep["name"])[0]
-    direct = lua(work / "direct.lua", "/predict", {"X-KubeServe-Token": endpoint.token})
-    gateway = lua(work / "gateway.lua", f"/api/v1/predict/{dep['name']}", {"X-API-Key": key})
+    direct = lua_script(
+        work / "direct.lua", json.dumps(ROW), "/predict", {"X-KubeServe-Token": endpoint.token}
+    )
+    gateway = lua_script(
+        work / "gateway.lua", json.dumps(ROW), f"/api/v1/predict/{dep['name']}", {"X-API-Key": key}
+    )
     results: dict[str, dict[str, LoadResult]] = {"direct": {}, "gateway": {}}
     for connections in (1, 32):
         results["direct"][f"c{connections}"] = await asyncio.to_thread(
@@ -127,7 +123,9 @@ async def main() -> None:
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 60
     while not server.started:
+        assert time.monotonic() < deadline, "the control plane did not start"
         await asyncio.sleep(0.02)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -18,14 +18,16 @@ class LoadResult:
     errors: int
 
 
-def lua_script(path: Path, body: str, url_path: str) -> Path:
-    """A wrk script POSTing `body` (JSON) to `url_path`."""
-    path.write_text(
-        'wrk.method = "POST"\n'
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.path = "{url_path}"\n'
-        f"wrk.body = [=[{body}]=]\n"
-    )
+def lua_script(path: Path, body: str, url_path: str, headers: dict[str, str] | None = None) -> Path:
+    """A wrk script POSTing `body` (JSON) to `url_path`, with any extra `headers`."""
+    lines = [
+        'wrk.method = "POST"',
+        'wrk.headers["Content-Type"] = "application/json"',
+        f'wrk.path = "{url_path}"',
+        f"wrk.body = [=[{body}]=]",
+    ]
+    lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in (headers or {}).items()]
+    path.write_text("\n".join(lines) + "\n")
     return path
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.fixtures.app import Headers
-from tests.registry.helpers import create_model, create_version, upload
+from tests.registry.helpers import create_model, create_version, upload, wait_built
 
 
 async def ready_version(
@@ -18,12 +16,7 @@ async def ready_version(
 ) -> dict:
     version = await create_version(client, headers, model_id, tag)
     assert (await upload(client, headers, version["id"], model)).status_code == 200
-    deadline = time.monotonic() + 60
-    while (v := (await client.get(f"/api/v1/versions/{version['id']}", headers=headers)).json())[
-        "status"
-    ] == "Building":
-        assert time.monotonic() < deadline, "build did not finish"
-        await asyncio.sleep(0.1)
+    v = await wait_built(client, headers, version["id"], 60)
     assert v["status"] == "Ready", v["error"]
     return v
 

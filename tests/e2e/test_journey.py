@@ -38,6 +38,15 @@ def upload_ready_version(api: Api, model_id: int, tag: str, model: Path, require
     return done
 
 
+def owner_with_ready_model(
+    control_plane: ControlPlane, email: str, name: str, model: Path, requirements: Path
+) -> tuple[Api, dict, dict]:
+    """A new user owning model `name` whose v1 has built Ready."""
+    owner = Api.register(control_plane.url, email)
+    created = owner.call("POST", "/models", 201, json={"name": name})
+    return owner, created, upload_ready_version(owner, created["id"], "v1", model, requirements)
+
+
 def wait_deployment(api: Api, dep_id: int, what: str, check, timeout: float = 60) -> dict:  # type: ignore[no-untyped-def]
     return poll(lambda: (d := api.call("GET", f"/deployments/{dep_id}")) and check(d) and d, timeout, what)
 
@@ -205,9 +214,9 @@ def test_the_whole_journey(
 def test_model_crashing_at_start_ends_failed_with_reason(
     control_plane: ControlPlane, iris_model: Path, iris_requirements: Path
 ) -> None:
-    owner = Api.register(control_plane.url, "crash@example.com")
-    model = owner.call("POST", "/models", 201, json={"name": "crashy"})
-    version = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
+    owner, model, version = owner_with_ready_model(
+        control_plane, "crash@example.com", "crashy", iris_model, iris_requirements
+    )
     # The stored artifact changes after the build: every replica refuses it (sha256 mismatch).
     stored = control_plane.data_dir / "artifacts" / version["s3_path"]
     stored.write_bytes(stored.read_bytes() + b"tampered")
@@ -223,9 +232,9 @@ def test_model_crashing_at_start_ends_failed_with_reason(
 def test_autoscaling_grows_under_load_and_shrinks_after(
     control_plane: ControlPlane, iris_model: Path, iris_requirements: Path
 ) -> None:
-    owner = Api.register(control_plane.url, "scale@example.com")
-    model = owner.call("POST", "/models", 201, json={"name": "auto"})
-    version = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
+    owner, _, version = owner_with_ready_model(
+        control_plane, "scale@example.com", "auto", iris_model, iris_requirements
+    )
     dep = owner.call(
         "POST",
         "/deployments",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +38,16 @@ async def upload(
     if requirements is not None:
         files["requirements_file"] = ("requirements.txt", requirements.read_bytes())
     return await http.post(f"/api/v1/versions/{version_id}/upload", files=files, headers=headers)
+
+
+async def wait_built(
+    http: httpx.AsyncClient, headers: Headers, version_id: int, timeout: float = 90
+) -> dict[str, Any]:
+    """Poll the version until it leaves Building (any outcome); fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while (got := (await http.get(f"/api/v1/versions/{version_id}", headers=headers)).json())[
+        "status"
+    ] == "Building":
+        assert time.monotonic() < deadline, "build did not finish"
+        await asyncio.sleep(0.1)
+    return got

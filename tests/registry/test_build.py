@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import pickle
 import time
@@ -15,7 +14,7 @@ import sklearn
 
 from kubeserve.config import Settings
 from tests.fixtures.app import Headers
-from tests.registry.helpers import create_model, create_version, upload
+from tests.registry.helpers import create_model, create_version, upload, wait_built
 
 
 class _RunsOnLoad:
@@ -38,13 +37,7 @@ async def build(
     v = await create_version(client, headers, m["id"], "v1")
     r = await upload(client, headers, v["id"], model, requirements, model_name=filename)
     assert r.status_code == 200, r.text
-    deadline = time.monotonic() + 90
-    while (got := (await client.get(f"/api/v1/versions/{v['id']}", headers=headers)).json())[
-        "status"
-    ] == "Building":
-        assert time.monotonic() < deadline, "build did not finish"
-        await asyncio.sleep(0.1)
-    return got
+    return await wait_built(client, headers, v["id"], 90)
 
 
 async def test_good_model_becomes_ready_with_signature(
