@@ -1,4 +1,4 @@
-"""`python -m kubeserve.runtime.warm_child --memory-mb N --parent PID [--cold]`: a replica.
+"""`python -m kubeserve.runtime.local.warm_child --memory-mb N --parent PID [--cold]`: a replica.
 
 Warm (pool) mode imports the inference stack first, says `warm` on stdout, then blocks on
 stdin; the runtime hands it to a new replica by writing one JSON config and closing stdin.
@@ -24,7 +24,7 @@ from typing import Any
 from kubeserve.runtime import process
 from kubeserve.runtime.base import DeploymentSpec
 
-MODULE = "kubeserve.runtime.warm_child"
+MODULE = "kubeserve.runtime.local.warm_child"
 PRELOAD = (
     "numpy",
     "joblib",

@@ -16,7 +16,7 @@ from typing import Any
 
 from kubeserve.config import Settings
 from kubeserve.runtime import process
-from kubeserve.runtime.warm_child import MODULE
+from kubeserve.runtime.local.warm_child import MODULE
 
 log = logging.getLogger(__name__)
 Process = asyncio.subprocess.Process

@@ -1,6 +1,6 @@
 """The local runtime: every replica is a sandboxed model-server child process on loopback.
 
-Layout: `LocalRuntime` (this module) keeps one `Deployment` per name (deployment.py: rollout,
+Layout: `LocalRuntime` (this module) keeps one `ManagedDeployment` per name (managed.py: rollout,
 scaling, endpoint cache, autoscaling); each `Replica` (replica.py) supervises one child;
 the `Launcher` (pool.py) starts children, from a pool of warm interpreters when it can.
 Files live under `data_dir/replicas/{name}/{replica}/`: `replica.log` and `work/`.
@@ -16,9 +16,9 @@ import httpx
 
 from kubeserve.config import Settings
 from kubeserve.runtime.base import DeploymentSpec, Endpoint, Phase, RuntimeStatus
-from kubeserve.runtime.deployment import Deployment
-from kubeserve.runtime.pool import Launcher
-from kubeserve.runtime.replica import Services
+from kubeserve.runtime.local.managed import ManagedDeployment
+from kubeserve.runtime.local.pool import Launcher
+from kubeserve.runtime.local.replica import Services
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class LocalRuntime:
         # trust_env=False: a proxy from the environment must never see loopback probes.
         http = httpx.AsyncClient(trust_env=False, timeout=2.0)
         self.services = Services(settings, self.launcher, http)
-        self._deployments: dict[str, Deployment] = {}
+        self._deployments: dict[str, ManagedDeployment] = {}
         with contextlib.suppress(RuntimeError):  # no loop yet: the first deploy fills the pool
             asyncio.get_running_loop()
             self.launcher.fill()
@@ -41,7 +41,7 @@ class LocalRuntime:
         self.launcher.fill()
         current = self._deployments.get(spec.name)
         if current is None:
-            self._deployments[spec.name] = Deployment(spec, self.services).start()
+            self._deployments[spec.name] = ManagedDeployment(spec, self.services).start()
         else:
             current.apply(spec)
 

@@ -10,15 +10,15 @@ import time
 from collections.abc import Coroutine, Iterable
 from typing import Any
 
-from kubeserve.runtime.autoscaler import ScaleDownWindow, clamp, recommend
 from kubeserve.runtime.base import DeploymentSpec, Endpoint, Phase, RuntimeStatus
-from kubeserve.runtime.replica import Replica, ReplicaState, Services
-from kubeserve.runtime.rollout import Rollout
+from kubeserve.runtime.local.autoscaler import ScaleDownWindow, clamp, recommend
+from kubeserve.runtime.local.replica import Replica, ReplicaState, Services
+from kubeserve.runtime.local.rollout import Rollout
 
 log = logging.getLogger(__name__)
 
 
-class Deployment:
+class ManagedDeployment:
     """Converges the serving release's replicas to `desired`; rolls out new releases.
 
     `endpoints` is rebuilt whenever a replica changes state, so the gateway reads a
@@ -38,7 +38,7 @@ class Deployment:
         self._tasks: set[asyncio.Task[None]] = set()
         self._ids = itertools.count(1)
 
-    def start(self) -> Deployment:
+    def start(self) -> ManagedDeployment:
         self.converge()
         self._set_autoscaling()
         return self

@@ -12,7 +12,7 @@ import pytest
 
 from kubeserve.runtime.base import Phase, RuntimeStatus
 from kubeserve.runtime.local import LocalRuntime
-from kubeserve.runtime.probes import port_is_free
+from kubeserve.runtime.local.probes import port_is_free
 from tests.runtime.helpers import alive, details, make_spec, pids, predict, wait_gone, wait_status
 
 pytestmark = pytest.mark.slow

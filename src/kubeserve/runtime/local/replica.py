@@ -16,9 +16,9 @@ import httpx
 from kubeserve.config import Settings
 from kubeserve.runtime import process
 from kubeserve.runtime.base import DeploymentSpec, Endpoint
-from kubeserve.runtime.pool import Launcher, Process
-from kubeserve.runtime.probes import answers_again, append_line, free_port, tail_lines, wait_ready
-from kubeserve.runtime.warm_child import log_file, replica_config
+from kubeserve.runtime.local.pool import Launcher, Process
+from kubeserve.runtime.local.probes import answers_again, append_line, free_port, tail_lines, wait_ready
+from kubeserve.runtime.local.warm_child import log_file, replica_config
 
 STABLE_SECONDS = 10.0  # up this long, a replica has recovered: its crash count starts over
 BACKOFF_FIRST, BACKOFF_CAP = 0.5, 30.0

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from kubeserve.runtime.base import DeploymentSpec
-from kubeserve.runtime.replica import Replica
+from kubeserve.runtime.local.replica import Replica
 
 
 class Rollout:

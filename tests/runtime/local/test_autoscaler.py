@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kubeserve.runtime.autoscaler import ScaleDownWindow, recommend
 from kubeserve.runtime.base import Autoscaling
+from kubeserve.runtime.local.autoscaler import ScaleDownWindow, recommend
 
 POLICY = Autoscaling(min_replicas=1, max_replicas=5, target_in_flight=2.0)
 

@@ -80,7 +80,7 @@ async def test_a_killed_control_plane_takes_its_replicas_along(tmp_path: Path, i
     plane = subprocess.Popen(
         [sys.executable, "-c", script, str(tmp_path), str(iris_model)],
         stdout=subprocess.PIPE,
-        cwd=Path(__file__).parents[2],
+        cwd=Path(__file__).parents[3],
     )
     assert plane.stdout is not None
     replica = int(await asyncio.to_thread(plane.stdout.readline))
