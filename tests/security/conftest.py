@@ -19,7 +19,7 @@ import pytest
 
 from kubeserve.config import Settings
 from tests.fixtures.app import Headers
-from tests.registry.helpers import create_model, create_version, upload, wait_built
+from tests.registry.helpers import create_model, upload, wait_built
 from tests.security.hostile import Targets, cmdline
 
 
@@ -34,7 +34,9 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def wait_running(http: httpx.AsyncClient, headers: Headers, deployment_id: int, timeout: float = 90) -> dict[str, Any]:
+async def wait_running(
+    http: httpx.AsyncClient, headers: Headers, deployment_id: int, timeout: float = 90
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         got = (await http.get(f"/api/v1/deployments/{deployment_id}", headers=headers)).json()
@@ -45,8 +47,12 @@ async def wait_running(http: httpx.AsyncClient, headers: Headers, deployment_id:
         await asyncio.sleep(0.1)
 
 
-async def deploy(http: httpx.AsyncClient, headers: Headers, version_id: int, replicas: int = 1) -> dict[str, Any]:
-    r = await http.post("/api/v1/deployments", json={"version_id": version_id, "replicas": replicas}, headers=headers)
+async def deploy(
+    http: httpx.AsyncClient, headers: Headers, version_id: int, replicas: int = 1
+) -> dict[str, Any]:
+    r = await http.post(
+        "/api/v1/deployments", json={"version_id": version_id, "replicas": replicas}, headers=headers
+    )
     assert r.status_code == 201, r.text
     return await wait_running(http, headers, r.json()["id"])
 
@@ -133,7 +139,9 @@ async def arena(
     deployment = await deploy(client, victim, version["id"])
     sleeper = subprocess.Popen(["sleep", "600"])
     listener = socket.create_server(("127.0.0.1", 0))
-    arena = Arena(settings, victim, version, deployment, attacker, sleeper, listener, f"hostile-{uuid.uuid4().hex}")
+    arena = Arena(
+        settings, victim, version, deployment, attacker, sleeper, listener, f"hostile-{uuid.uuid4().hex}"
+    )
     try:
         yield arena
     finally:

@@ -17,7 +17,7 @@ from typing import Any
 MARKER = "REACH-REPORT "
 
 # Runs inside the sandboxed process. Every reach returns (reached, evidence).
-PROBE = r'''
+PROBE = r"""
 import json, os, signal, socket, sys, time
 MARKER = 'REACH-REPORT '
 T = json.loads(TARGETS)
@@ -112,6 +112,20 @@ def grandchild():
     os.waitpid(pid, 0)
     return (True, "spawned (the test checks whether it outlives its sandbox)")
 
+def search():
+    # anything of the control plane's, anywhere this process can see
+    seen, found = 0, []
+    for root, dirs, files in os.walk("/"):
+        skip = ("/proc", "/sys", "/dev", "/usr", "site-packages", "python3.11")
+        dirs[:] = [d for d in dirs if os.path.join(root, d) not in skip and d not in skip]
+        for name in files:
+            if name in ("secret_key", "kubeserve.db") or "/artifacts/models/" in root:
+                found.append(os.path.join(root, name))
+        seen += len(files)
+        if seen > 300000 or len(found) > 3:
+            break
+    return (bool(found), ",".join(found[:3]) or f"none among {seen} files")
+
 def connect():
     with socket.create_connection(("127.0.0.1", T["tcp_port"]), timeout=2):
         return (True, f"connected to 127.0.0.1:{T['tcp_port']}")
@@ -119,12 +133,14 @@ def connect():
 attempt("read signing key", lambda: read(T["secret_key"]))
 attempt("read database", lambda: read(T["database"]))
 attempt("list data dir", lambda: listing(T["data_dir"]))
+attempt("find keys, databases, artifacts anywhere", search)
 attempt("read other tenant's artifact", lambda: read(T["other_artifact"]))
 attempt("write other tenant's artifact", lambda: write(T["other_artifact"]))
 if T.get("victim_pid"):
     attempt("read other replica's memory", lambda: memory(T["victim_pid"]))
     attempt("read other replica's environment", lambda: environ(T["victim_pid"], T["victim_cmdline"]))
-attempt("read control plane's environment", lambda: environ(T["control_plane_pid"], T["control_plane_cmdline"]))
+cp = (T["control_plane_pid"], T["control_plane_cmdline"])
+attempt("read control plane's environment", lambda: environ(*cp))
 attempt("signal another process", signal_victim)
 attempt("fork without bound", fork_bomb)
 attempt("setsid() grandchild", grandchild)
@@ -134,7 +150,7 @@ sys.stderr.write(line + "\n")
 sys.stderr.flush()
 if T["mode"] == "raise":
     raise RuntimeError(line)
-'''
+"""
 
 
 @dataclass

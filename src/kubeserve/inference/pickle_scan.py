@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from kubeserve.inference.pickle_vm import Corrupt, Machine, Obj
 
+
 class NotAPickle(ValueError):
     """The file is not a joblib/pickle file (or is truncated or corrupt)."""
 

@@ -13,13 +13,13 @@ writable; rlimits (set by the caller) bound memory everywhere.
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kubeserve.config import Settings
 from kubeserve.runtime import cgroups
 
 # Where a box's own things appear inside it (fixed: no host layout leaks in).
@@ -65,7 +65,9 @@ def support() -> Support:
         return Support(False, f"bubblewrap cannot run: {exc}")
     if done.returncode != 0:
         why = done.stderr.decode(errors="replace").strip() or f"exit {done.returncode}"
-        return Support(False, f"bubblewrap cannot create namespaces here ({why}); are user namespaces enabled?")
+        return Support(
+            False, f"bubblewrap cannot create namespaces here ({why}); are user namespaces enabled?"
+        )
     return Support(True, "bubblewrap: user, pid, ipc, uts and network namespaces; " + cgroups.describe())
 
 
@@ -122,20 +124,24 @@ def release(box: Box) -> None:
     cgroups.remove(box.name)
 
 
-def environment_note(settings_allow: bool) -> str:
-    """One line for the start-up log."""
-    state = support()
-    if state.available:
-        return f"sandbox: {state.reason}"
-    mode = "multi-user accepted by setting" if settings_allow else "single-user install"
-    return f"sandbox unavailable ({state.reason}): user code runs unsandboxed; {mode}"
+def enabled(settings: Settings) -> bool:
+    """Whether user code runs sandboxed: unless switched off, wherever a sandbox can run."""
+    return settings.sandbox == "auto" and support().available
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def multi_user(settings: Settings) -> bool:
+    """Whether more than one account may exist: only with sandboxes, or by explicit risk."""
+    return enabled(settings) or settings.allow_unsandboxed_multi_user
+
+
+def describe(settings: Settings) -> str:
+    """One line for the start-up log and /me."""
+    if enabled(settings):
+        return support().reason
+    why = "switched off (KUBESERVE_SANDBOX=off)" if settings.sandbox == "off" else support().reason
+    mode = (
+        "several users accepted by KUBESERVE_ALLOW_UNSANDBOXED_MULTI_USER"
+        if settings.allow_unsandboxed_multi_user
+        else "single-user install: a second account is refused"
+    )
+    return f"no sandbox: {why}; user code runs with the control plane's rights; {mode}"
