@@ -5,7 +5,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test bench lint uv clean dashboard api-client
+.PHONY: run test bench load lint uv clean dashboard api-client
 
 uv:  # uv installs the locked dependencies in seconds; pip brings it when missing
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -45,6 +45,9 @@ api-client: $(VENV)/.installed-run frontend/node_modules/.package-lock.json
 bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/run.py
 	$(VENV)/bin/python bench/gateway.py
+
+load: $(VENV)/.installed-test  # Locust ramp against a fresh control plane: autoscaling up and down
+	$(VENV)/bin/python bench/loadtest/run.py
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests bench

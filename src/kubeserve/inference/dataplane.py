@@ -16,6 +16,7 @@ from kubeserve.errors import KubeServeError, NotFound, Unprocessable
 from kubeserve.inference import v2
 from kubeserve.inference.batching import AdaptiveBatcher
 from kubeserve.inference.codec import Payload, decode_predict
+from kubeserve.inference.metrics import REQUEST_ROWS
 from kubeserve.inference.model import ModelRuntime
 from kubeserve.inference.signature import outputs
 
@@ -63,6 +64,7 @@ class DataPlane:
             raise NotFound(f"model {name!r} not found (this server serves {self.name!r})")
 
     async def _run(self, payload: Payload, method: str) -> np.ndarray:
+        REQUEST_ROWS.set(payload.rows)
         try:
             return await self.batcher.submit(payload, method)
         except (ValueError, TypeError) as exc:  # scikit-learn's way of rejecting input

@@ -26,7 +26,7 @@ from kubeserve.inference.asgi import (
     read_body,
     respond,
 )
-from kubeserve.inference.metrics import Metrics
+from kubeserve.inference.metrics import REQUEST_ROWS, Metrics
 from kubeserve.inference.startup import ServerState
 
 if TYPE_CHECKING:
@@ -152,10 +152,13 @@ class ModelServerApp:
     async def serve_prediction(
         self, scope: dict[str, Any], receive: Receive, send: Send, run: Callable[[bytes], Awaitable[bytes]]
     ) -> None:
-        """Read, predict, answer; counted in the metrics whatever the outcome."""
+        """Read, predict, answer; counted in the metrics whatever the outcome.
+
+        The answer says how many rows it predicted (`X-KubeServe-Rows`, for request logs)."""
         metrics, start = self.metrics, time.perf_counter()
         metrics.in_flight.inc()
-        status = "server_error"
+        outcome = "server_error"
+        REQUEST_ROWS.set(0)
         try:
             self.traffic.reading += 1
             try:
@@ -163,12 +166,12 @@ class ModelServerApp:
             finally:
                 self.traffic.reading -= 1
             answer = await run(body)
-            status = "ok"
+            outcome = "ok"
         except KubeServeError as exc:
-            status = "client_error" if exc.status_code < 500 else "server_error"
+            outcome = "client_error" if exc.status_code < 500 else "server_error"
             answer = error_body(exc.detail, scope["path"].startswith("/v2"))
             return await respond(send, exc.status_code, answer)
         finally:
             metrics.in_flight.dec()
-            metrics.observe(status, (time.perf_counter() - start) * 1000)
-        await respond(send, 200, answer)
+            metrics.observe(outcome, time.perf_counter() - start, REQUEST_ROWS.get())
+        await respond(send, 200, answer, rows=REQUEST_ROWS.get())
