@@ -60,6 +60,8 @@ export interface paths {
         /**
          * Login
          * @description Exchange email and password for a bearer token (OAuth2 form with username=email, or JSON).
+         *
+         *     Repeated failures for one email from one address back off (429 with Retry-After).
          */
         post: operations["login"];
         delete?: never;
@@ -79,7 +81,7 @@ export interface paths {
         put?: never;
         /**
          * Register
-         * @description Create an account.
+         * @description Create an account. Passwords: 8-128 characters, not your email, not a common one.
          */
         post: operations["register"];
         delete?: never;

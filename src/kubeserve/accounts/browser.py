@@ -15,7 +15,7 @@ from kubeserve.config import Settings
 from kubeserve.db import SessionDep
 from kubeserve.errors import Forbidden
 from kubeserve.security import decode_access_token
-from kubeserve.state import SettingsDep
+from kubeserve.state import LoginThrottleDep, PasswordHasherDep, SettingsDep
 
 router = APIRouter(tags=["accounts"])
 
@@ -28,14 +28,19 @@ class SessionRead(BaseModel):
 
 @router.post("/auth/session", response_model=SessionRead)
 async def create_session(
-    data: Credentials, request: Request, response: Response, session: SessionDep, settings: SettingsDep
+    data: Credentials,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    throttle: LoginThrottleDep,
+    hasher: PasswordHasherDep,
 ) -> Any:
     """Log in a browser: sets the session cookie and answers the CSRF token to send back."""
-    throttle = request.app.state.login_throttle
-    token = await service.login(session, settings, throttle, data.email, data.password)
-    user = await service.user_for_token_subject(
-        session, decode_access_token(token.access_token, settings.jwt_key) or ""
-    )
+    guard = service.LoginGuard(request.client.host if request.client else "", throttle, hasher)
+    token = await service.login(session, settings, guard, data.email, data.password)
+    claims = decode_access_token(token.access_token, settings.jwt_key)
+    user = await service.user_for_token(session, claims) if claims else None
     _set_cookie(response, token.access_token, settings)
     return SessionRead(
         user=UserRead.model_validate(user),

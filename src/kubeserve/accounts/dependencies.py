@@ -27,8 +27,8 @@ async def get_current_user(
     token = token or cookie_credential(request.method, request.cookies, request.headers.get(CSRF_HEADER), key)
     if not token:
         raise Unauthorized("not authenticated")
-    subject = decode_access_token(token, key)
-    user = await service.user_for_token_subject(session, subject) if subject else None
+    claims = decode_access_token(token, key)
+    user = await service.user_for_token(session, claims) if claims else None
     if user is None:
         raise Unauthorized("invalid or expired token")
     return user
