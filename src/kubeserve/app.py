@@ -22,6 +22,9 @@ from kubeserve.deployments.gateway import Gateway
 from kubeserve.deployments.gateway_asgi import OPENAPI_PATHS, GatewayFront
 from kubeserve.deployments.reconciler import Reconciler
 from kubeserve.errors import KubeServeError
+from kubeserve.observability.endpoints import router as observability_router
+from kubeserve.observability.http import HttpMetrics
+from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
 from kubeserve.runtime.base import Runtime
@@ -43,8 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.store = build_store(settings)
+        app.state.metrics = ControlPlaneMetrics()
         app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_lockout_seconds)
-        app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker)
+        app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker, app.state.metrics)
         app.state.api_key_cache = ApiKeyCache()
         runtime = _build_runtime(settings)
         app.state.reconciler = Reconciler(settings, runtime, app.state.store, app.state.sessionmaker)
@@ -69,7 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router, prefix=API_PREFIX)
     app.include_router(registry_router, prefix=API_PREFIX)
     app.include_router(deployments_router, prefix=API_PREFIX)
+    app.include_router(observability_router)
     _install_error_handlers(app)
+    app.add_middleware(HttpMetrics, state=app.state)  # inside the gateway front: API requests only
     app.add_middleware(GatewayFront, state=app.state)
     _document_gateway(app)
 

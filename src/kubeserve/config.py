@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
+SCRAPE_TOKEN_FILE = "scrape_token"
 
 
 class Settings(BaseSettings):
@@ -79,6 +80,8 @@ class Settings(BaseSettings):
     """Scale down only to the highest recommendation seen over this window (no flapping)."""
     gateway_timeout_seconds: float = Field(default=30, gt=0)
     """Longest the gateway waits for a replica's answer."""
+    scrape_token: SecretStr | None = None
+    """Bearer token Prometheus sends for /metrics and discovery; when unset, generated into data_dir."""
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
@@ -119,7 +122,17 @@ class Settings(BaseSettings):
         """The signing key: configured, or generated once into data_dir (mode 0600)."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        path = self.data_dir / SECRET_KEY_FILE
+        return self._generated_secret(SECRET_KEY_FILE)
+
+    @cached_property
+    def metrics_token(self) -> str:
+        """The scrape token: configured, or generated once into data_dir (mode 0600)."""
+        if self.scrape_token is not None:
+            return self.scrape_token.get_secret_value()
+        return self._generated_secret(SCRAPE_TOKEN_FILE)
+
+    def _generated_secret(self, name: str) -> str:
+        path = self.data_dir / name
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -16,6 +16,7 @@ from kubeserve.errors import BadRequest, KubeServeError, NotFound, Unprocessable
 from kubeserve.inference import v2
 from kubeserve.inference.batching import AdaptiveBatcher
 from kubeserve.inference.codec import Payload, decode_predict
+from kubeserve.inference.metrics import REQUEST_ROWS
 from kubeserve.inference.model import ModelRuntime
 from kubeserve.inference.signature import outputs
 
@@ -72,6 +73,7 @@ class DataPlane:
             raise NotFound(f"model {name!r} has no version {version!r} (it serves {self.version!r})")
 
     async def _run(self, payload: Payload, method: str) -> np.ndarray:
+        REQUEST_ROWS.set(payload.rows)
         try:
             return await self.batcher.submit(payload, method)
         except (ValueError, TypeError) as exc:  # scikit-learn's way of rejecting input

@@ -27,7 +27,7 @@ from kubeserve.inference.asgi import (
     respond,
 )
 from kubeserve.inference.encoding import inflate
-from kubeserve.inference.metrics import Metrics
+from kubeserve.inference.metrics import REQUEST_ROWS, Metrics
 from kubeserve.inference.startup import ServerState
 
 if TYPE_CHECKING:
@@ -171,10 +171,12 @@ class ModelServerApp:
     ) -> None:
         """Read (and inflate), predict, answer; counted in the metrics whatever the outcome.
 
-        `run` answers a body, or (body, JSON header length) for a V2 binary answer."""
+        `run` answers a body, or (body, JSON header length) for a V2 binary answer. The answer
+        says how many rows it predicted (`X-KubeServe-Rows`, for request logs)."""
         metrics, start = self.metrics, time.perf_counter()
         metrics.in_flight.inc()
-        status = "server_error"
+        outcome = "server_error"
+        REQUEST_ROWS.set(0)
         try:
             self.traffic.reading += 1
             try:
@@ -185,20 +187,21 @@ class ModelServerApp:
                 if key == b"content-encoding":
                     body = inflate(body, value.decode("latin-1"), self.max_body)
             answer = await run(body)
-            status = "ok"
+            outcome = "ok"
         except KubeServeError as exc:
-            status = "client_error" if exc.status_code < 500 else "server_error"
+            outcome = "client_error" if exc.status_code < 500 else "server_error"
             answer = error_body(exc.detail, scope["path"].startswith("/v2"))
             return await respond(send, exc.status_code, answer)
         finally:
             metrics.in_flight.dec()
-            metrics.observe(status, (time.perf_counter() - start) * 1000)
+            metrics.observe(outcome, time.perf_counter() - start, REQUEST_ROWS.get())
         if isinstance(answer, bytes):
-            return await respond(send, 200, answer)
+            return await respond(send, 200, answer, rows=REQUEST_ROWS.get())
         content, length = answer
         if length is None:
-            return await respond(send, 200, content)
-        await respond(send, 200, content, OCTET_STREAM, [(HEADER_LENGTH, str(length).encode())])
+            return await respond(send, 200, content, rows=REQUEST_ROWS.get())
+        extra = [(HEADER_LENGTH, str(length).encode())]
+        await respond(send, 200, content, OCTET_STREAM, REQUEST_ROWS.get(), extra)
 
 
 def _header_length(headers: list[tuple[bytes, bytes]]) -> int | None:

@@ -51,7 +51,7 @@ def prepare(settings: ModelServerSettings) -> StartupPlan:
 
 def build_app(settings: ModelServerSettings, plan: StartupPlan) -> ModelServerApp:
     """The ASGI app; the model loads in the background once the server starts."""
-    state, metrics, traffic = ServerState(), Metrics(settings.name), Traffic()
+    state, metrics, traffic = ServerState(), Metrics(), Traffic()
     token = settings.gateway_token.get_secret_value() if settings.gateway_token else None
     return ModelServerApp(
         state,

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kubeserve.config import Settings
+from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.orm import ModelVersion, VersionStatus
 from kubeserve.runtime import process
 from kubeserve.storage.base import ArtifactStore, StorageError
@@ -42,8 +44,10 @@ class Builder:
         settings: Settings,
         store: ArtifactStore,
         sessionmaker: async_sessionmaker[AsyncSession],
+        metrics: ControlPlaneMetrics,
     ) -> None:
         self.settings, self.store, self.sessionmaker = settings, store, sessionmaker
+        self.metrics = metrics
         self._tasks: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(2)
 
@@ -67,6 +71,7 @@ class Builder:
 
     async def _build(self, version_id: int) -> None:
         async with self._semaphore:
+            began = time.monotonic()
             try:
                 result = await self._run(version_id)
             except StorageError as exc:
@@ -74,6 +79,9 @@ class Builder:
             except Exception as exc:  # a build must always end in Ready or Failed
                 log.exception("build of version %s crashed", version_id)
                 result = {"ok": False, "error": f"internal build error: {exc}"}
+            outcome = "ready" if result.get("ok") else "failed"
+            self.metrics.builds.labels(outcome).inc()
+            self.metrics.build_duration.labels(outcome).observe(time.monotonic() - began)
             await self._record(version_id, result)
 
     async def _run(self, version_id: int) -> dict[str, Any]:
