@@ -5,7 +5,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test bench lint uv clean
+.PHONY: run test bench load lint uv clean
 
 uv:  # uv installs the locked dependencies in seconds; pip brings it when missing
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -27,6 +27,9 @@ test: lint
 bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/run.py
 	$(VENV)/bin/python bench/gateway.py
+
+load: $(VENV)/.installed-test  # Locust ramp against a fresh control plane: autoscaling up and down
+	$(VENV)/bin/python bench/loadtest/run.py
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests bench

@@ -15,6 +15,7 @@ from kubeserve import migrations
 from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.accounts.endpoints import router as accounts_router
 from kubeserve.accounts.throttle import LoginThrottle
+from kubeserve.body_limit import BodyLimit
 from kubeserve.config import Settings
 from kubeserve.db import create_engine, create_sessionmaker
 from kubeserve.deployments.endpoints import router as deployments_router
@@ -28,6 +29,7 @@ from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
 from kubeserve.runtime.base import Runtime
+from kubeserve.security import PasswordHasher
 from kubeserve.storage import build_store
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.store = build_store(settings)
         app.state.metrics = ControlPlaneMetrics()
-        app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_lockout_seconds)
+        app.state.login_throttle = LoginThrottle(
+            settings.login_max_failures,
+            settings.login_back_off_seconds,
+            settings.login_back_off_max_seconds,
+            settings.login_address_max_failures,
+        )
+        hasher = PasswordHasher(settings.password_hash_workers, settings.password_hash_queue)
+        app.state.password_hasher = hasher
         app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker, app.state.metrics)
         app.state.api_key_cache = ApiKeyCache()
         runtime = _build_runtime(settings)
@@ -63,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.reconciler.close()
             await app.state.builder.close()
             await engine.dispose()
+            app.state.password_hasher.close()
 
     app = FastAPI(
         title="KubeServe",
@@ -75,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(deployments_router, prefix=API_PREFIX)
     app.include_router(observability_router)
     _install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_body_kb * 1024)
     app.add_middleware(HttpMetrics, state=app.state)  # inside the gateway front: API requests only
     app.add_middleware(GatewayFront, state=app.state)
     _document_gateway(app)

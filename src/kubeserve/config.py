@@ -55,9 +55,19 @@ class Settings(BaseSettings):
     max_requirements_size_kb: int = Field(default=1024, gt=0)
     """Largest requirements.txt accepted by an upload."""
     login_max_failures: int = Field(default=5, gt=0)
-    """Failed logins for one email before it is locked out for a while (429)."""
-    login_lockout_seconds: int = Field(default=300, gt=0)
-    """How long a locked-out email answers 429."""
+    """Failed logins for one email from one client address before back-off starts (429)."""
+    login_back_off_seconds: float = Field(default=2, gt=0)
+    """First back-off after login_max_failures; doubles with each further failure."""
+    login_back_off_max_seconds: float = Field(default=3600, gt=0)
+    """Longest back-off for one email from one client address."""
+    login_address_max_failures: int = Field(default=50, gt=0)
+    """Failed logins from one client address (any emails) per hour before all its logins get 429."""
+    password_hash_workers: int = Field(default=1, gt=0)
+    """Password hashes (argon2) computed at once, in threads off the event loop."""
+    password_hash_queue: int = Field(default=32, ge=0)
+    """Logins waiting for a hashing thread beyond which more get 503 at once."""
+    max_request_body_kb: int = Field(default=1024, gt=0)
+    """Largest body of a JSON request (uploads and predictions have their own limits); 413 beyond."""
     build_timeout_seconds: int = Field(default=300, gt=0)
     """Longest a build (install requirements, load, check) may run."""
     build_memory_mb: int = Field(default=2048, gt=0)

@@ -21,8 +21,8 @@ async def get_current_user(
 ) -> User:
     if not token:
         raise Unauthorized("not authenticated")
-    subject = decode_access_token(token, request.app.state.settings.jwt_key)
-    user = await service.user_for_token_subject(session, subject) if subject else None
+    claims = decode_access_token(token, request.app.state.settings.jwt_key)
+    user = await service.user_for_token(session, claims) if claims else None
     if user is None:
         raise Unauthorized("invalid or expired token")
     return user

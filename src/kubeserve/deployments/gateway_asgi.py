@@ -13,9 +13,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kubeserve.deployments.gateway import Call, Gateway
 from kubeserve.errors import KubeServeError, NotFound, PayloadTooLarge
+from kubeserve.inference.settings import ModelServerSettings
 
 PREFIX = "/api/v1/predict/"
-MAX_BODY = 64 * 1024 * 1024
+# The replicas' own limit: a body they would refuse is refused here, before it is buffered.
+MAX_BODY: int = ModelServerSettings.model_fields["max_body_bytes"].default
 
 
 class GatewayFront:
@@ -31,6 +33,7 @@ class GatewayFront:
         gateway: Gateway = self.state.gateway
         try:
             call = _parse(scope)
+            _check_length(scope)
             upstream = await gateway.admit(call)  # callers are checked before their body is read
             answer = await gateway.forward(call, upstream, await _read_body(receive))
             await _respond(send, answer.status, answer.content_type.encode(), answer.body)
@@ -62,6 +65,16 @@ def _parse(scope: Scope) -> Call:
     return Call(name, method, rest, content_type, api_key or credential)
 
 
+def _check_length(scope: Scope) -> None:
+    for key, value in scope["headers"]:
+        if key == b"content-length" and value.isdigit() and int(value) > MAX_BODY:
+            raise _too_large()
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(f"request body is larger than {MAX_BODY // (1024 * 1024)} MB")
+
+
 async def _read_body(receive: Receive) -> bytes:
     chunks, size = [], 0
     while True:
@@ -71,7 +84,7 @@ async def _read_body(receive: Receive) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
-            raise PayloadTooLarge(f"request body is larger than {MAX_BODY // (1024 * 1024)} MB")
+            raise _too_large()
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
