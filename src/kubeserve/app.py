@@ -10,11 +10,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
-from kubeserve import migrations
+from kubeserve import dashboard, migrations
+from kubeserve.accounts import browser
 from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.accounts.endpoints import router as accounts_router
 from kubeserve.accounts.throttle import LoginThrottle
+from kubeserve.body_limit import BodyLimit
 from kubeserve.config import Settings
 from kubeserve.db import create_engine, create_sessionmaker
 from kubeserve.deployments.endpoints import router as deployments_router
@@ -27,7 +30,9 @@ from kubeserve.observability.http import HttpMetrics
 from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
+from kubeserve.runtime import sandbox
 from kubeserve.runtime.base import Runtime
+from kubeserve.security import PasswordHasher
 from kubeserve.storage import build_store
 
 log = logging.getLogger(__name__)
@@ -47,7 +52,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.store = build_store(settings)
         app.state.metrics = ControlPlaneMetrics()
-        app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_lockout_seconds)
+        app.state.login_throttle = LoginThrottle(
+            settings.login_max_failures,
+            settings.login_back_off_seconds,
+            settings.login_back_off_max_seconds,
+            settings.login_address_max_failures,
+        )
+        hasher = PasswordHasher(settings.password_hash_workers, settings.password_hash_queue)
+        app.state.password_hasher = hasher
         app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker, app.state.metrics)
         app.state.api_key_cache = ApiKeyCache()
         runtime = _build_runtime(settings)
@@ -56,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.builder.resume()
         await app.state.reconciler.start()
         log.info("KubeServe control plane ready at %s", settings.base_url)
+        (log.info if sandbox.enabled(settings) else log.warning)("sandbox: %s", sandbox.describe(settings))
         try:
             yield
         finally:
@@ -63,18 +76,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.reconciler.close()
             await app.state.builder.close()
             await engine.dispose()
+            app.state.password_hasher.close()
 
     app = FastAPI(
         title="KubeServe",
         version="0.1.0",
         description="Upload a scikit-learn model, get a secure, scalable prediction endpoint.",
         lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
     )
     app.include_router(accounts_router, prefix=API_PREFIX)
+    app.include_router(browser.router, prefix=API_PREFIX)
     app.include_router(registry_router, prefix=API_PREFIX)
     app.include_router(deployments_router, prefix=API_PREFIX)
     app.include_router(observability_router)
     _install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_body_kb * 1024)
     app.add_middleware(HttpMetrics, state=app.state)  # inside the gateway front: API requests only
     app.add_middleware(GatewayFront, state=app.state)
     _document_gateway(app)
@@ -84,7 +101,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness of the control plane."""
         return {"status": "ok"}
 
+    dashboard.mount(app, settings.dashboard_out)  # last: its catch-all must not shadow the API
     return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable OpenAPI operation ids (the typed dashboard client is generated from them)."""
+    return route.name
 
 
 def _document_gateway(app: FastAPI) -> None:

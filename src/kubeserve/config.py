@@ -55,9 +55,19 @@ class Settings(BaseSettings):
     max_requirements_size_kb: int = Field(default=1024, gt=0)
     """Largest requirements.txt accepted by an upload."""
     login_max_failures: int = Field(default=5, gt=0)
-    """Failed logins for one email before it is locked out for a while (429)."""
-    login_lockout_seconds: int = Field(default=300, gt=0)
-    """How long a locked-out email answers 429."""
+    """Failed logins for one email from one client address before back-off starts (429)."""
+    login_back_off_seconds: float = Field(default=2, gt=0)
+    """First back-off after login_max_failures; doubles with each further failure."""
+    login_back_off_max_seconds: float = Field(default=3600, gt=0)
+    """Longest back-off for one email from one client address."""
+    login_address_max_failures: int = Field(default=50, gt=0)
+    """Failed logins from one client address (any emails) per hour before all its logins get 429."""
+    password_hash_workers: int = Field(default=1, gt=0)
+    """Password hashes (argon2) computed at once, in threads off the event loop."""
+    password_hash_queue: int = Field(default=32, ge=0)
+    """Logins waiting for a hashing thread beyond which more get 503 at once."""
+    max_request_body_kb: int = Field(default=1024, gt=0)
+    """Largest body of a JSON request (uploads and predictions have their own limits); 413 beyond."""
     build_timeout_seconds: int = Field(default=300, gt=0)
     """Longest a build (install requirements, load, check) may run."""
     build_memory_mb: int = Field(default=2048, gt=0)
@@ -86,6 +96,8 @@ class Settings(BaseSettings):
     """Processes and threads one sandbox may hold (pids cgroup, where cgroups are writable)."""
     sandbox_cpus: float = Field(default=1.0, gt=0)
     """CPUs one sandbox may use (cpu cgroup quota, where cgroups are writable)."""
+    dashboard_dir: Path | None = None
+    """The built web dashboard (`next build` output); default frontend/out beside the source."""
     gateway_timeout_seconds: float = Field(default=30, gt=0)
     """Longest the gateway waits for a replica's answer."""
     scrape_token: SecretStr | None = None
@@ -112,6 +124,10 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def dashboard_out(self) -> Path:
+        return self.dashboard_dir or Path(__file__).resolve().parents[2] / "frontend" / "out"
 
     @property
     def artifacts_dir(self) -> Path:

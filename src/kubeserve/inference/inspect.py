@@ -52,7 +52,7 @@ def install(scan: Any, requirements: Path | None, packages_dir: Path, index_url:
     if requirements is not None and requirements.is_file():  # an upload may have none
         text = requirements.read_text(errors="replace")
     try:
-        return installer.ensure(text, packages_dir, scan.sklearn_version, index_url)
+        return installer.ensure(text, packages_dir, scan.sklearn_version, index_url, scan.modules)
     except (RequirementsError, installer.InstallError) as exc:
         raise BuildFailed(str(exc)) from None
 

@@ -63,3 +63,8 @@ class VersionRead(BaseModel):
     allow_unsafe_pickle: bool
     created_at: datetime
     updated_at: datetime
+
+
+class UploadRule(BaseModel):
+    extensions: list[str]
+    max_bytes: int
