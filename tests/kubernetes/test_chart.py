@@ -4,6 +4,7 @@ values that must be refused are refused."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from tests.kubernetes.chart import (
     SECRETS,
     SERVICE_MONITOR_API,
     by_kind,
+    dump,
     merged,
     notes,
     one,
@@ -299,3 +301,17 @@ def test_notes_print_the_first_steps() -> None:
     text = notes(merged(SECRETS, {"serviceMonitor": {"enabled": True}, "metrics": {"existingSecret": "m"}}))
     assert "no ServiceMonitor CRD" in text
     assert "port-forward service/kubeserve 8000:80" in notes(SECRETS)
+
+
+GOLDEN = Path(__file__).parent / "golden" / "chart-ingress.yaml"
+
+
+def test_the_rendered_chart_matches_its_golden_file() -> None:
+    """Every rendered line, reviewed once: a template change shows up as a diff of this file."""
+    text = dump(render(merged(SECRETS, MATRIX["ingress"])))
+    if os.environ.get("KUBESERVE_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(text)
+    assert text == GOLDEN.read_text(), (
+        "intended? KUBESERVE_UPDATE_GOLDEN=1 pytest tests/kubernetes, review the diff"
+    )
