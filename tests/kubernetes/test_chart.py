@@ -49,7 +49,9 @@ MATRIX: dict[str, Doc] = {
         "imagePullSecrets": [{"name": "registry"}],
         "config": {"publicUrl": "https://ml.example.org", "extraEnv": {"KUBESERVE_WARM_POOL_SIZE": 0}},
         "storage": {"endpoint": "s3.amazonaws.com", "secure": True, "region": "eu-west-1"},
-        "networkPolicy": {"egress": [{"port": 443, "cidr": "10.0.0.0/8"}]},
+        "networkPolicy": {
+            "egress": [{"port": 443, "cidr": "10.0.0.0/8"}, {"port": 5432, "namespace": "databases"}]
+        },
         "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "4", "memory": "4Gi"}},
     },
 }
@@ -141,8 +143,14 @@ def test_the_network_policy_polices_both_directions(case: tuple[str, list[Doc]])
         == one(docs, "Deployment")["spec"]["selector"]["matchLabels"]
     )
     assert all(rule.get("from") for rule in policy["spec"]["ingress"])  # never "from anywhere" by default
-    dns = policy["spec"]["egress"][0]
+    dns, tenants, *others = policy["spec"]["egress"]
     assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {(53, "UDP"), (53, "TCP")}
+    assert tenants["to"][0]["namespaceSelector"]["matchExpressions"][0]["operator"] == "Exists"
+    if name == "pinned-and-tuned":
+        assert [rule["to"] for rule in others] == [
+            [{"ipBlock": {"cidr": "10.0.0.0/8"}}],
+            [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "databases"}}}],
+        ]
 
 
 def test_no_service_monitor_without_its_crd(case: tuple[str, list[Doc]]) -> None:
@@ -210,6 +218,8 @@ def test_a_service_monitor_needs_the_scrape_token_secret() -> None:
         {"image": {"digest": "latest"}},
         {"ingress": {"host": "Not A Host"}},
         {"database": {"password": "hunter2"}},
+        {"networkPolicy": {"egress": [{"port": 5432}]}},
+        {"networkPolicy": {"egress": [{"port": 5432, "cidr": "10.0.0.0/8", "namespace": "db"}]}},
         {"storage": {"accessKey": "AKIA..."}},
     ],
 )

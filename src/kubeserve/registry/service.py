@@ -93,6 +93,15 @@ async def delete_version(session: AsyncSession, store: ArtifactStore, user: User
     after_commit(session, lambda: store.delete_prefix(prefix))
 
 
+def upload_rules(settings: Settings) -> dict[str, FieldRule]:
+    """Per multipart field of an upload: the file extensions and the size it may have."""
+    return {
+        "model_file": FieldRule(MODEL_EXTENSIONS, settings.max_model_bytes),
+        "requirements_file": FieldRule((".txt",), settings.max_requirements_bytes),
+        "code_file": FieldRule(code.EXTENSIONS, settings.max_code_bytes),
+    }
+
+
 async def upload(
     session: AsyncSession,
     store: ArtifactStore,
@@ -110,11 +119,7 @@ async def upload(
     version, model = await get_version(session, user, version_id)
     if version.status in (VersionStatus.BUILDING, VersionStatus.READY):
         raise Conflict(f"version is {version.status}; create a new version to upload again")
-    rules = {
-        "model_file": FieldRule(MODEL_EXTENSIONS, settings.max_model_bytes),
-        "requirements_file": FieldRule((".txt",), settings.max_requirements_bytes),
-        "code_file": FieldRule(code.EXTENSIONS, settings.max_code_bytes),
-    }
+    rules = upload_rules(settings)
     staging_root = settings.data_dir / "staging"
     staging_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=staging_root) as tmp:
