@@ -139,18 +139,13 @@ log "helm install charts/kubeserve"
 kubectl -n "$NAMESPACE" create secret generic kubeserve \
   --from-literal=database-url="postgresql://kubeserve:$PG_PASSWORD@postgres.$DEPS_NAMESPACE.svc:5432/kubeserve" \
   --from-literal=secret-key="$(openssl rand -hex 32)" \
-  --from-literal=access-key=kubeserve --from-literal=secret-key-s3="$MINIO_PASSWORD" \
+  --from-literal=s3-access-key=kubeserve --from-literal=s3-secret-key="$MINIO_PASSWORD" \
   --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 cat >"$WORK/values.yaml" <<EOF
 image: {repository: kubeserve/control-plane, tag: "$TAG"}
-database: {existingSecret: kubeserve, key: database-url}
-auth: {existingSecret: kubeserve, key: secret-key}
-storage:
-  endpoint: minio.$DEPS_NAMESPACE.svc:9000
-  secure: false
-  existingSecret: kubeserve
-  accessKeyKey: access-key
-  secretKeyKey: secret-key-s3
+database: {existingSecret: kubeserve}
+auth: {existingSecret: kubeserve}
+storage: {existingSecret: kubeserve, endpoint: "minio.$DEPS_NAMESPACE.svc:9000", secure: false}
 ingress: {enabled: true, className: nginx, host: $HOST}
 networkPolicy:
   egress:

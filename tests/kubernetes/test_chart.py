@@ -38,15 +38,13 @@ MATRIX: dict[str, Doc] = {
     "one-replica": {"replicaCount": 1},
     "three-replicas": {"replicaCount": 3, "podDisruptionBudget": {"maxUnavailable": 2}},
     "no-network-policy": {"networkPolicy": {"enabled": False}},
-    "one-secret-for-everything": {
-        "database": {"existingSecret": "kubeserve", "key": "database-url"},
-        "auth": {"existingSecret": "kubeserve", "key": "jwt-key"},
-        "storage": {"existingSecret": "kubeserve", "accessKeyKey": "s3-access", "secretKeyKey": "s3-secret"},
-        "metrics": {"existingSecret": "kubeserve", "key": "scrape-token"},
+    "one-secret-for-everything": {  # the default keys differ, so one Secret can hold them all
+        key: {"existingSecret": "kubeserve"} for key in ("database", "auth", "storage", "metrics")
     },
     "pinned-and-tuned": {
         "image": {"repository": "registry.example.org/ml/kubeserve", "digest": "sha256:" + "ab" * 32},
         "imagePullSecrets": [{"name": "registry"}],
+        "database": {"existingSecret": "pg-app", "key": "uri"},  # CloudNativePG's app Secret
         "config": {"publicUrl": "https://ml.example.org", "extraEnv": {"KUBESERVE_WARM_POOL_SIZE": 0}},
         "storage": {"endpoint": "s3.amazonaws.com", "secure": True, "region": "eu-west-1"},
         "networkPolicy": {
@@ -246,6 +244,11 @@ def test_no_rendered_object_holds_secret_material(case: tuple[str, list[Doc]]) -
         "KUBESERVE_S3_ACCESS_KEY",
         "KUBESERVE_S3_SECRET_KEY",
     }
+    refs = [
+        (env["valueFrom"]["secretKeyRef"]["name"], env["valueFrom"]["secretKeyRef"]["key"])
+        for env in container["env"]
+    ]
+    assert len(set(refs)) == len(refs), "two settings read the same Secret key"
     for env in container["env"]:
         assert "value" not in env and set(env["valueFrom"]) == {"secretKeyRef"}, env["name"]
 
