@@ -1,7 +1,7 @@
 """The build check, run in a child: `python -m kubeserve.inference.inspect`.
 
-    --model PATH [--requirements PATH] --packages-dir DIR [--step install|load|all]
-    [--allow-unsafe-pickle] [--allow-module NAME ...]
+    --model PATH [--requirements PATH] [--code ZIP] --packages-dir DIR
+    [--step install|load|all] [--allow-unsafe-pickle]
 
 Scans the pickle without executing it and applies the pickle policy (pickle_policy.py);
 `install` then installs what the requirements add (and the scikit-learn version the
@@ -26,8 +26,10 @@ class BuildFailed(Exception):
     """A reason a person can act on."""
 
 
-def vet(model: Path, allow_unsafe: bool = False, extra_modules: tuple[str, ...] = ()) -> Any:
-    """Scan the pickle and apply the policy; the scan, or BuildFailed. Never unpickles."""
+def vet(model: Path, allow_unsafe: bool = False, code: Path | None = None) -> Any:
+    """Scan the pickle and apply the policy (the user's shipped modules allowed); the scan,
+    or BuildFailed. Never unpickles, never imports the shipped code."""
+    from kubeserve.inference import shipped
     from kubeserve.inference.pickle_policy import reason, refused
     from kubeserve.inference.pickle_scan import NotAPickle, scan_file
 
@@ -37,7 +39,8 @@ def vet(model: Path, allow_unsafe: bool = False, extra_modules: tuple[str, ...] 
         scan = scan_file(model)
     except NotAPickle as exc:
         raise BuildFailed(str(exc)) from None
-    bad = refused(scan.globals, extra_modules)
+    own = [*shipped.modules_in(code), "__main__"] if code is not None else []
+    bad = refused(scan.globals, own)
     if bad and not allow_unsafe:
         raise BuildFailed(reason(bad))
     return scan
@@ -57,22 +60,27 @@ def install(scan: Any, requirements: Path | None, packages_dir: Path, index_url:
         raise BuildFailed(str(exc)) from None
 
 
-def describe(model: Path, scan: Any, packages_dir: Path, notes: list[str]) -> dict[str, Any]:
+def describe(
+    model: Path, scan: Any, packages_dir: Path, notes: list[str], code: Path | None = None
+) -> dict[str, Any]:
     """Unpickle and describe the model. Runs user code: only ever call in a sandboxed child."""
-    from kubeserve.inference import installer
+    from kubeserve.inference import installer, shipped
     from kubeserve.inference.model import ModelLoadError, SklearnModel
     from kubeserve.inference.pickle_policy import refused
     from kubeserve.inference.signature import describe as signature_of
 
     installer.activate(packages_dir)
-    bad = refused(scan.globals)
+    modules = shipped.activate(code) if code is not None else []
+    bad = refused(scan.globals, [*modules, "__main__"] if code is not None else [])
     if bad:
         notes.append(f"accepted by its owner: the pickle imports {', '.join(bad)} (runs code when loaded)")
     try:
-        loaded = SklearnModel.load(model)
+        loaded = SklearnModel.load(model, modules)
     except ModelLoadError as exc:
         raise BuildFailed(str(exc)) from None
     signature = signature_of(loaded)
+    if code is not None:
+        signature["code"] = {"modules": modules}
     signature.update(
         pickle_modules=scan.modules,
         pickle_globals=scan.globals,
@@ -83,13 +91,13 @@ def describe(model: Path, scan: Any, packages_dir: Path, notes: list[str]) -> di
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    scan = vet(args.model, args.allow_unsafe_pickle, tuple(args.allow_module))
+    scan = vet(args.model, args.allow_unsafe_pickle, args.code)
     notes = args.note
     if args.step in ("install", "all"):
         notes = notes + install(scan, args.requirements, args.packages_dir, args.index_url)
         if args.step == "install":
             return {"ok": True, "notes": notes}
-    return {"ok": True, "signature": describe(args.model, scan, args.packages_dir, notes)}
+    return {"ok": True, "signature": describe(args.model, scan, args.packages_dir, notes, args.code)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-url", help="package index (default: pip's, PIP_INDEX_URL)")
     parser.add_argument("--step", choices=("install", "load", "all"), default="all")
     parser.add_argument("--allow-unsafe-pickle", action="store_true", help="the owner's switch")
-    parser.add_argument("--allow-module", action="append", default=[], help="the user's own code")
+    parser.add_argument("--code", type=Path, help="the user's shipped code (code.zip)")
     parser.add_argument("--note", action="append", default=[], help="notes of an earlier step")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)

@@ -30,6 +30,11 @@ from kubeserve.storage.base import ArtifactStore, StorageError
 log = logging.getLogger(__name__)
 
 
+def code_key(model_key: str) -> str:
+    """The key of the shipped code (code.zip) stored next to a version's model file, if any."""
+    return model_key.rsplit("/", 1)[0] + "/code.zip"
+
+
 def packages_dir(settings: Settings, version_id: int) -> Path:
     """Where the build installs what a version's requirements add; local replicas reuse it."""
     return (settings.data_dir / "packages" / str(version_id)).resolve()
@@ -102,26 +107,37 @@ class Builder:
             requirements = workdir / "requirements.txt"
             await self.store.fetch_to(key, model_path)
             await self.store.fetch_to(requirements_key(key), requirements)
+            code = None
+            if await self.store.exists(code_key(key)):
+                code = workdir / "code.zip"
+                await self.store.fetch_to(code_key(key), code)
             flags = ["--allow-unsafe-pickle"] if allow_unsafe else []
-            return await self._inspect(version_id, model_path, requirements, flags)
+            return await self._inspect(version_id, model_path, requirements, code, flags)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
     async def _inspect(
-        self, version_id: int, model: Path, requirements: Path, flags: list[str]
+        self, version_id: int, model: Path, requirements: Path, code: Path | None, flags: list[str]
     ) -> dict[str, Any]:
-        """Install outside the sandbox (wheels only, network), then load inside it (none)."""
+        """Install outside the sandbox (wheels only, network), then load inside it (none).
+
+        Every file lives in the build's own folder, bound read-only at /model in the sandbox."""
         deadline = time.monotonic() + self.settings.build_timeout_seconds
         packages = packages_dir(self.settings, version_id)
         packages.mkdir(parents=True, exist_ok=True)
-        files = ["--model", str(model), "--requirements", str(requirements), "--packages-dir", str(packages)]
+
+        def files(folder: Path, packages: Path) -> list[str]:
+            found = ["--model", str(folder / model.name), "--packages-dir", str(packages)]
+            found += ["--requirements", str(folder / requirements.name), *flags]
+            return found + (["--code", str(folder / code.name)] if code is not None else [])
+
+        outside = files(model.parent, packages)
         if not sandbox.enabled(self.settings):  # a single-user install: one unsandboxed child
-            return await self._child([*files, "--step", "all", *flags], model.parent, deadline)
-        installed = await self._child([*files, "--step", "install", *flags], model.parent, deadline)
+            return await self._child([*outside, "--step", "all"], model.parent, deadline)
+        installed = await self._child([*outside, "--step", "install"], model.parent, deadline)
         if not installed.get("ok"):
             return installed
-        inside = ["--model", str(sandbox.MODEL_DIR / model.name), "--packages-dir", str(sandbox.PACKAGES_DIR)]
-        inside += ["--requirements", str(sandbox.MODEL_DIR / requirements.name), "--step", "load", *flags]
+        inside = [*files(sandbox.MODEL_DIR, sandbox.PACKAGES_DIR), "--step", "load"]
         inside += [f"--note={note}" for note in installed.get("notes", [])]
         box = sandbox.Box(
             name=f"build-{version_id}-{secrets.token_hex(4)}",
