@@ -69,5 +69,11 @@ def test_the_users_own_modules_can_be_allowed() -> None:
 
 def test_reason_names_each_global_and_the_switch() -> None:
     text = reason(["builtins:eval", "posix:system"])
-    assert "builtins:eval" in text and "posix:system" in text
+    assert "builtins.eval" in text and "posix.system" in text
     assert '"allow_unsafe_pickle": true' in text
+    assert "--code" not in text  # nobody ships their own `eval`
+
+
+def test_reason_for_an_unknown_class_says_how_to_ship_it() -> None:
+    text = reason(["__main__:Doubler"])
+    assert "__main__.Doubler is your own code" in text and "--code" in text

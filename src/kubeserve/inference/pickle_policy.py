@@ -122,9 +122,21 @@ def refused(globals_: Iterable[str], extra_modules: Iterable[str] = ()) -> list[
 
 
 def reason(bad: list[str]) -> str:
-    """What a refused build says: each offending global and how to accept them knowingly."""
+    """What a refused build says: each offending global, how to ship one's own classes, and
+    how to accept the rest knowingly."""
+    from kubeserve.inference.shipped import HOW_TO_SHIP
+
+    names = [g.replace(":", ".") for g in bad]
+    own = [n for n, g in zip(names, bad, strict=True) if not DANGEROUS_NAMES.intersection(_parts(g))]
+    text = f"the model's pickle imports {', '.join(names)}, which a model's libraries do not provide"
+    if own:
+        text += f"; if {', '.join(own)} is your own code, {HOW_TO_SHIP}"
     return (
-        f"the model's pickle imports {', '.join(bad)}: unpickling it would run that code, and "
-        f"these are not classes a model is made of. If you wrote this pickle and trust it, "
+        f"{text}. Unpickling runs what a pickle imports: if you wrote this pickle and trust it, "
         f'create the version with "{SWITCH}": true and upload again.'
     )
+
+
+def _parts(item: str) -> set[str]:
+    module, _, name = item.partition(":")
+    return {*module.split("."), *name.split(".")}
