@@ -143,8 +143,9 @@ def test_the_network_policy_polices_both_directions(case: tuple[str, list[Doc]])
         == one(docs, "Deployment")["spec"]["selector"]["matchLabels"]
     )
     assert all(rule.get("from") for rule in policy["spec"]["ingress"])  # never "from anywhere" by default
-    dns, tenants, *others = policy["spec"]["egress"]
+    dns, own_namespace, tenants, *others = policy["spec"]["egress"]
     assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {(53, "UDP"), (53, "TCP")}
+    assert own_namespace == {"to": [{"podSelector": {}}]}
     assert tenants["to"][0]["namespaceSelector"]["matchExpressions"][0]["operator"] == "Exists"
     if name == "pinned-and-tuned":
         assert [rule["to"] for rule in others] == [
