@@ -4,7 +4,9 @@ values that must be refused are refused."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from tests.kubernetes.chart import (
     SECRETS,
     SERVICE_MONITOR_API,
     by_kind,
+    dump,
+    helm3,
     merged,
     notes,
     one,
@@ -29,7 +33,9 @@ Doc = dict[str, Any]
 MATRIX: dict[str, Doc] = {
     "defaults": {},
     "ingress": {"ingress": {"enabled": True, "host": "ml.example.org", "tlsSecretName": "ml-tls"}},
-    "ingress-gateway-only": {"ingress": {"enabled": True, "gatewayOnly": True, "className": "traefik"}},
+    "ingress-gateway-only": {
+        "ingress": {"enabled": True, "gatewayOnly": True, "className": "", "host": "ml.example.org"}
+    },
     "service-monitor": {
         "serviceMonitor": {"enabled": True},
         "metrics": {"existingSecret": "kubeserve-scrape"},
@@ -120,7 +126,7 @@ def test_the_ingress_routes_the_gateway_without_rewriting(case: tuple[str, list[
         assert path["backend"]["service"] == {"name": service["metadata"]["name"], "port": {"name": "http"}}
     annotations = ingress["metadata"].get("annotations") or {}
     assert not any("rewrite-target" in key for key in annotations)
-    if ingress["spec"]["ingressClassName"] == "nginx":  # uploads of 500 MB pass nginx's 1 MB default
+    if ingress["spec"].get("ingressClassName") == "nginx":  # uploads of 500 MB pass nginx's 1 MB default
         assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "600m"
     config = one(docs, "ConfigMap")["data"]
     host = ingress["spec"]["rules"][0]["host"]
@@ -141,8 +147,9 @@ def test_the_network_policy_polices_both_directions(case: tuple[str, list[Doc]])
         == one(docs, "Deployment")["spec"]["selector"]["matchLabels"]
     )
     assert all(rule.get("from") for rule in policy["spec"]["ingress"])  # never "from anywhere" by default
-    dns, tenants, *others = policy["spec"]["egress"]
+    dns, own_namespace, tenants, *others = policy["spec"]["egress"]
     assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {(53, "UDP"), (53, "TCP")}
+    assert own_namespace == {"to": [{"podSelector": {}}]}
     assert tenants["to"][0]["namespaceSelector"]["matchExpressions"][0]["operator"] == "Exists"
     if name == "pinned-and-tuned":
         assert [rule["to"] for rule in others] == [
@@ -191,11 +198,30 @@ def test_lint_is_clean_in_strict_mode(version: str) -> None:
         assert [m for m in report["messages"] if m["severity"] >= 2] == []
 
 
+def test_helm3_lint_is_clean_in_strict_mode(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text(dump([merged(SECRETS, MATRIX["ingress"])]))
+    result = subprocess.run(
+        [helm3(), "lint", "--strict", str(CHART), "-f", str(values), "--kube-version", "1.29.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 chart(s) linted, 0 chart(s) failed" in result.stdout
+
+
 @pytest.mark.parametrize("missing", ["database", "auth", "storage"])
 def test_a_missing_existing_secret_is_refused(missing: str) -> None:
     values = {key: value for key, value in SECRETS.items() if key != missing}
     with pytest.raises(helm.HelmRenderError, match=f"{missing}.existingSecret"):
         render(values)
+
+
+def test_an_ingress_needs_a_host() -> None:
+    with pytest.raises(helm.HelmRenderError, match="ingress.host"):
+        render(merged(SECRETS, {"ingress": {"enabled": True}}))
 
 
 def test_a_service_monitor_needs_the_scrape_token_secret() -> None:
@@ -299,3 +325,17 @@ def test_notes_print_the_first_steps() -> None:
     text = notes(merged(SECRETS, {"serviceMonitor": {"enabled": True}, "metrics": {"existingSecret": "m"}}))
     assert "no ServiceMonitor CRD" in text
     assert "port-forward service/kubeserve 8000:80" in notes(SECRETS)
+
+
+GOLDEN = Path(__file__).parent / "golden" / "chart-ingress.yaml"
+
+
+def test_the_rendered_chart_matches_its_golden_file() -> None:
+    """Every rendered line, reviewed once: a template change shows up as a diff of this file."""
+    text = dump(render(merged(SECRETS, MATRIX["ingress"])))
+    if os.environ.get("KUBESERVE_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(text)
+    assert text == GOLDEN.read_text(), (
+        "intended? KUBESERVE_UPDATE_GOLDEN=1 pytest tests/kubernetes, review the diff"
+    )
