@@ -71,3 +71,35 @@ async def test_alone_never_waits_and_together_merge() -> None:
     assert [t.tolist() for t in together] == [[0.0], [3.0], [6.0], [9.0], [12.0]]
     assert sizes == [1, 5]
     batcher.close()
+
+
+async def test_a_slow_batch_does_not_hold_the_next_hostage() -> None:
+    """One input stuck in predict: the next request gets its own thread and its answer."""
+    import threading
+
+    release = threading.Event()
+
+    def predict(x: np.ndarray, method: str) -> np.ndarray:
+        if x[0, 0] == 999:
+            release.wait(30)
+        return x.sum(axis=1)
+
+    batcher = AdaptiveBatcher(
+        predict, 64, 0.002, False, lambda: 0, lambda n: None, frozenset(), threads=2, hostage_after=0.05
+    )
+    try:
+        stuck = asyncio.ensure_future(batcher.submit(Payload(np.full((1, 3), 999.0), 1, "array"), "predict"))
+        await asyncio.sleep(0)  # the stuck batch starts first
+        quick = await asyncio.wait_for(batcher.submit(Payload(np.ones((1, 3)), 1, "array"), "predict"), 10)
+        assert quick.tolist() == [3.0] and not stuck.done()
+        # Both threads busy (one stuck, one stuck too): a third request waits for a free one.
+        second = asyncio.ensure_future(batcher.submit(Payload(np.full((1, 3), 999.0), 1, "array"), "predict"))
+        third = asyncio.ensure_future(batcher.submit(Payload(np.ones((1, 3)), 1, "array"), "predict"))
+        await asyncio.sleep(0.3)
+        assert not third.done()  # bounded: no more than `threads` batches at once
+        release.set()
+        assert (await asyncio.wait_for(third, 10)).tolist() == [3.0]
+        assert (await stuck).tolist() == [2997.0] and (await second).tolist() == [2997.0]
+    finally:
+        release.set()
+        batcher.close()

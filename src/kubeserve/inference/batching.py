@@ -5,7 +5,10 @@ requests read in the same turn, or while a batch is being predicted, form one ba
 `max_batch_size` rows. Under load the batcher expects as many requests as its last batch
 held and waits up to `max_wait` for them; at concurrency 1 it never waits. Fast models
 predict inline on the event loop (a thread hop would cost more than the prediction); slow
-ones in one worker thread, so the loop keeps reading requests.
+ones in worker threads, so the loop keeps reading requests. One batch runs at a time (the
+next one gathers meanwhile) until the running one has taken `hostage_after` seconds: then
+the next starts on another thread, so one slow input does not hold the others hostage —
+up to `threads` batches at once.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ class AdaptiveBatcher:
         arriving: Callable[[], int],
         on_batch: Callable[[int], None],
         exact: frozenset[str],
+        threads: int = 4,
+        hostage_after: float = 0.1,
     ) -> None:
         self._predict, self._max_rows, self._max_wait = predict, max_batch_size, max_wait
         self.exact = exact  # methods that may merge requests into one call (see merge.py)
@@ -42,9 +47,12 @@ class AdaptiveBatcher:
         self._queues: dict[tuple[str, str], deque[_Item]] = {}
         self._queued = 0
         self._last = 1  # requests in the previous batch: how many to expect again
-        self._busy = False
+        self._running: dict[int, float] = {}  # batch number -> start (loop time)
+        self._batches = 0
+        self._threads, self._hostage_after = threads, hostage_after
         self._timer: asyncio.Handle | None = None
-        self._executor = None if inline else ThreadPoolExecutor(1, "predict")
+        self._recheck: asyncio.Handle | None = None
+        self._executor = None if inline else ThreadPoolExecutor(threads, "predict")
 
     async def submit(self, payload: Payload, method: str) -> np.ndarray:
         loop = asyncio.get_running_loop()
@@ -54,9 +62,26 @@ class AdaptiveBatcher:
         self._schedule(loop)
         return await future
 
+    def _busy(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether the next batch waits for a running one (which schedules it when done)."""
+        if not self._running:
+            return False
+        if len(self._running) >= self._threads:
+            return True
+        since = min(self._running.values()) + self._hostage_after
+        if loop.time() < since:
+            if self._recheck is None:  # the running batch may be stuck: look again then
+                self._recheck = loop.call_at(since, self._check, loop)
+            return True
+        return False
+
+    def _check(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._recheck = None
+        self._schedule(loop)
+
     def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._busy or self._queued == 0:
-            return  # the running batch schedules the next one when it ends
+        if self._queued == 0 or self._busy(loop):
+            return
         full = any(sum(p.rows for p, _ in q) >= self._max_rows for q in self._queues.values())
         # As many as last time (plus any still being read) is worth no wait; fewer waits up to
         # max_wait for the rest, so cohorts of clients merge instead of alternating.
@@ -83,7 +108,7 @@ class AdaptiveBatcher:
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         self._timer = None
-        if self._busy or self._queued == 0:
+        if self._queued == 0 or self._busy(loop):
             return
         method, items = self._take()
         if not items:
@@ -95,18 +120,24 @@ class AdaptiveBatcher:
         if self._executor is None:
             self._finish(loop, items, run_batch(self._predict, method, payloads, merge))
             return
-        self._busy = True
+        self._batches += 1
+        number = self._batches
+        self._running[number] = loop.time()
         job = loop.run_in_executor(self._executor, run_batch, self._predict, method, payloads, merge)
-        job.add_done_callback(lambda f: self._finish(loop, items, _outcomes(f, len(items))))
+        job.add_done_callback(lambda f: self._finish(loop, items, _outcomes(f, len(items)), number))
 
-    def _finish(self, loop: asyncio.AbstractEventLoop, items: list[_Item], results: list[Outcome]) -> None:
-        self._busy = False
+    def _finish(
+        self, loop: asyncio.AbstractEventLoop, items: list[_Item], results: list[Outcome], number: int = 0
+    ) -> None:
+        self._running.pop(number, None)
         for (_, future), outcome in zip(items, results, strict=True):
             if not future.done():
                 outcome.settle(future)
         self._schedule(loop)
 
     def close(self) -> None:
+        if self._recheck is not None:
+            self._recheck.cancel()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
 

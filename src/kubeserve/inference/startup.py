@@ -25,6 +25,7 @@ log = logging.getLogger("kubeserve.inference")
 
 # Slower predictions run in a worker thread so the event loop keeps reading requests.
 INLINE_BELOW_SECONDS = 0.001
+PREDICT_THREADS = 4  # batches predicting at once when one is slow (see batching.py)
 # Set by a launcher that turned garbage collection off at process start (`__main__`):
 # `start` turns it back on once the model is loaded and frozen.
 resume_gc = False
@@ -114,6 +115,9 @@ async def start(plan: StartupPlan, state: ServerState, metrics: Metrics, arrivin
             arriving,
             metrics.batch_size.observe,
             frozenset(),
+            threads=PREDICT_THREADS,
+            # Well past a normal predict: only then is the running batch holding others up.
+            hostage_after=max(0.05, 20 * model.predict_seconds),
         )
         state.dataplane = DataPlane(plan.name, plan.version, model, batcher)
     except Exception as exc:
