@@ -62,6 +62,12 @@ class AdaptiveBatcher:
         self._schedule(loop)
         return await future
 
+    def running_for(self) -> float:
+        """Seconds the oldest batch still predicting has been running (0: none is)."""
+        if not self._running:
+            return 0.0
+        return asyncio.get_running_loop().time() - min(self._running.values())
+
     def _busy(self, loop: asyncio.AbstractEventLoop) -> bool:
         """Whether the next batch waits for a running one (which schedules it when done)."""
         if not self._running:

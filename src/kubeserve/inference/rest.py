@@ -120,7 +120,13 @@ class ModelServerApp:
     async def ready(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         state = self.state
         if state.dataplane is not None:
-            return await respond(send, 200, b'{"status":"ready","ready":true}')
+            stuck = state.dataplane.batcher.running_for()
+            if state.stuck_after is None or stuck <= state.stuck_after:
+                return await respond(send, 200, b'{"status":"ready","ready":true}')
+            detail = f"not ready: a prediction has been running for {stuck:.0f} s"
+            return await respond(
+                send, 503, orjson.dumps({"status": "stuck", "ready": False, "detail": detail})
+            )
         body = {"status": state.status, "ready": False, "detail": f"not ready: {state.detail}"}
         await respond(send, 503, orjson.dumps(body))
 

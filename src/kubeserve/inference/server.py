@@ -46,6 +46,7 @@ def prepare(settings: ModelServerSettings) -> StartupPlan:
         code=code,
         packages_dir=settings.packages_dir or work_dir / "packages",
         pip_index_url=settings.pip_index_url,
+        install=settings.install,
         max_batch_size=settings.max_batch_size,
         max_batch_wait_ms=settings.max_batch_wait_ms,
     )
@@ -53,7 +54,7 @@ def prepare(settings: ModelServerSettings) -> StartupPlan:
 
 def build_app(settings: ModelServerSettings, plan: StartupPlan) -> ModelServerApp:
     """The ASGI app; the model loads in the background once the server starts."""
-    state, metrics, traffic = ServerState(), Metrics(), Traffic()
+    state, metrics, traffic = ServerState(settings.stuck_after_seconds), Metrics(), Traffic()
     token = settings.gateway_token.get_secret_value() if settings.gateway_token else None
     return ModelServerApp(
         state,

@@ -45,6 +45,10 @@ class ModelServerSettings(BaseSettings):
     """Where fetched artifacts are written; default a fresh temporary directory."""
     pip_index_url: str | None = None
     """Package index for requirement installs (default: pip's, PIP_INDEX_URL)."""
+    install: bool = True
+    """Install what the requirements add at start; false: use packages_dir as the build left it."""
+    stuck_after_seconds: float | None = Field(default=None, gt=0)
+    """A prediction running longer than this makes /ready fail, so a supervisor restarts it."""
     gateway_token: SecretStr | None = None
     """When set, every request but /health needs header X-KubeServe-Token with this value."""
     log_level: str = "info"

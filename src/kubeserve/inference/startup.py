@@ -42,6 +42,7 @@ class StartupPlan:
     code: Path | None  # the user's shipped code (code.zip), if any
     packages_dir: Path
     pip_index_url: str | None
+    install: bool  # install what the requirements add, or only use packages_dir as it is
     max_batch_size: int
     max_batch_wait_ms: float
 
@@ -49,7 +50,8 @@ class StartupPlan:
 class ServerState:
     """Readiness as /ready reports it: `loading` (current step), `ready` or `failed` (reason)."""
 
-    def __init__(self) -> None:
+    def __init__(self, stuck_after: float | None = None) -> None:
+        self.stuck_after = stuck_after  # a prediction running longer makes /ready fail
         self.status = "loading"
         self.detail = "starting"
         self.dataplane: DataPlane | None = None
@@ -67,13 +69,16 @@ def _load(plan: StartupPlan, state: ServerState) -> Any:
     from kubeserve.inference import installer
     from kubeserve.inference.pickle_scan import scan_file
 
-    with state.step("reading the artifact's scikit-learn version"):
-        recorded = scan_file(plan.artifact, until_version=True).sklearn_version
-    with state.step("installing requirements"):
-        for note in installer.ensure(
-            plan.requirements or "", plan.packages_dir, recorded, plan.pip_index_url
-        ):
-            log.info("requirements: %s", note)
+    if not plan.install:  # installed by the build (a sandboxed local replica has no network)
+        installer.activate(plan.packages_dir)
+    else:
+        with state.step("reading the artifact's scikit-learn version"):
+            recorded = scan_file(plan.artifact, until_version=True).sklearn_version
+        with state.step("installing requirements"):
+            for note in installer.ensure(
+                plan.requirements or "", plan.packages_dir, recorded, plan.pip_index_url
+            ):
+                log.info("requirements: %s", note)
     from kubeserve.inference import shipped
     from kubeserve.inference.model import SklearnModel
 

@@ -7,11 +7,12 @@ import contextlib
 import os
 import socket
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 
-from kubeserve.runtime.base import TOKEN_HEADER, Endpoint
+from kubeserve.runtime.base import TOKEN_HEADER
 
 
 def free_port() -> int:
@@ -72,10 +73,21 @@ async def wait_ready(
 
 
 async def answers_again(
-    http: httpx.AsyncClient, proc: asyncio.subprocess.Process, endpoint: Endpoint, seconds: float
+    http: httpx.AsyncClient, proc: asyncio.subprocess.Process, url: str, token: str, seconds: float
 ) -> bool:
     """Whether a replica the gateway could not reach is ready again within `seconds`."""
-    return await wait_ready(http, proc, endpoint.url, endpoint.token, seconds) is None
+    return await wait_ready(http, proc, url, token, seconds) is None
+
+
+@contextlib.asynccontextmanager
+async def client_for(address: str, shared: httpx.AsyncClient) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """An HTTP client and base URL that reach `address` (http://host:port or unix:/path)."""
+    if not address.startswith("unix:"):
+        yield shared, address
+        return
+    transport = httpx.AsyncHTTPTransport(uds=address.removeprefix("unix:"))
+    async with httpx.AsyncClient(transport=transport, trust_env=False, timeout=2.0) as client:
+        yield client, "http://replica"
 
 
 async def exit_or_timeout(proc: asyncio.subprocess.Process, seconds: float) -> None:

@@ -9,16 +9,19 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from kubeserve.config import Settings
+from kubeserve.inference.artifact import local_path
 from kubeserve.runtime import process
 from kubeserve.runtime.base import DeploymentSpec, Endpoint
+from kubeserve.runtime.local.boxes import ReplicaFiles, Serving
 from kubeserve.runtime.local.pool import Launcher, Process
-from kubeserve.runtime.local.probes import answers_again, append_line, free_port, tail_lines, wait_ready
-from kubeserve.runtime.local.warm_child import log_file, replica_config
+from kubeserve.runtime.local.probes import answers_again, append_line, client_for, tail_lines, wait_ready
+from kubeserve.runtime.local.warm_child import log_file
 
 STABLE_SECONDS = 10.0  # up this long, a replica has recovered: its crash count starts over
 BACKOFF_FIRST, BACKOFF_CAP = 0.5, 30.0
@@ -66,11 +69,11 @@ class Replica:
         self.id, self.spec, self.services, self.on_change = rid, spec, services, on_change
         self.probation = probation
         self.dir = (services.settings.data_dir / "replicas" / spec.name / rid).resolve()
-        self.log_path, self.work_dir = log_file(self.dir), self.dir / "work"
+        self.log_path = log_file(self.dir)
         self.state = ReplicaState.STARTING
         self.restarts = self.failures = 0
         self.proc: Process | None = None
-        self.port: int | None = None
+        self.address: str | None = None
         self.endpoint: Endpoint | None = None
         self.message: str | None = None
         self.outcome: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -78,7 +81,7 @@ class Replica:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self.work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         # A new runtime reuses replica ids: the last one's lines would read like ours.
         os.close(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         self._task = asyncio.create_task(self._supervise(), name=f"replica-{self.id}")
@@ -113,7 +116,7 @@ class Replica:
             "release": self.spec.release,
             "state": str(self.state),
             "pid": self.proc.pid if running and self.proc else None,
-            "port": self.port if running else None,
+            "address": self.address if running else None,
             "restarts": self.restarts,
         }
 
@@ -133,41 +136,56 @@ class Replica:
 
     async def _run_once(self) -> bool:
         """Start, get ready, serve until the process ends; True when it ran long enough."""
-        self.port, token = free_port(), secrets.token_urlsafe(32)
+        token, settings = secrets.token_urlsafe(32), self.services.settings
         self._set(ReplicaState.STARTING)
-        config = replica_config(self.spec, self.port, token, self.dir, self.services.settings.pip_index_url)
-        launching = asyncio.ensure_future(self.services.launcher.launch(config))
+        serving = Serving(
+            self.spec.model_name,
+            self.spec.version_tag,
+            self.spec.sha256 or None,
+            token,
+            settings.gateway_timeout_seconds,
+        )
+        launching = asyncio.ensure_future(
+            self.services.launcher.launch(self._files(), serving, self.log_path, self.dir)
+        )
         try:
-            self.proc = await asyncio.shield(launching)
+            launched = await asyncio.shield(launching)
         except asyncio.CancelledError:  # stopped mid-handover: do not leak the process
-            await process.stop(await launching, grace=1)
+            await process.stop((await launching).proc, grace=1)
             raise
         except OSError as exc:  # could not even fork (out of memory, too many processes)
             append_line(self.log_path, f"could not start a process: {exc}")
             return False
-        url = f"http://127.0.0.1:{self.port}"
-        reason = await wait_ready(
-            self.services.http, self.proc, url, token, self.services.settings.replica_start_timeout_seconds
-        )
-        self.services.launcher.fill()  # see Launcher.launch
-        if reason is not None:
-            append_line(self.log_path, f"start failed: {reason}")
-            await process.stop(self.proc, grace=2)
-            return False
-        self.endpoint = Endpoint(url=url, token=token)
-        self._resolve(True)
-        self._set(ReplicaState.READY)
-        since = time.monotonic()
-        try:
-            await self._watch(self.proc, self.endpoint)
-        finally:
-            self.endpoint = None
-            self.on_change()
+        self.proc, self.address = launched.proc, launched.address
+        async with client_for(launched.address, self.services.http) as (http, url):
+            reason = await wait_ready(http, self.proc, url, token, settings.replica_start_timeout_seconds)
+            self.services.launcher.fill()  # see Launcher.launch
+            if reason is not None:
+                append_line(self.log_path, f"start failed: {reason}")
+                await process.stop(self.proc, grace=2)
+                return False
+            self.endpoint = Endpoint(url=launched.address, token=token)
+            self._resolve(True)
+            self._set(ReplicaState.READY)
+            since = time.monotonic()
+            try:
+                await self._watch(self.proc, http, url, token)
+            finally:
+                self.endpoint = None
+                self.on_change()
         await process.stop(self.proc, grace=2)
         append_line(self.log_path, f"replica exited (code {self.proc.returncode})")
         return time.monotonic() - since >= STABLE_SECONDS
 
-    async def _watch(self, proc: Process, endpoint: Endpoint) -> None:
+    def _files(self) -> ReplicaFiles:
+        """The version's files on this disk (the reconciler hands local runtimes file:// URIs)."""
+        artifact = local_path(self.spec.artifact_uri)
+        requirements = local_path(self.spec.requirements_uri) if self.spec.requirements_uri else None
+        packages = Path(self.spec.packages_dir or self.dir / "packages")
+        assert artifact is not None, "local replicas read local files"
+        return ReplicaFiles(artifact, requirements, None, packages)
+
+    async def _watch(self, proc: Process, http: httpx.AsyncClient, url: str, token: str) -> None:
         """Until the process exits, or stays unreachable after the gateway reported it."""
         while True:
             suspect = asyncio.ensure_future(self._suspect.wait())
@@ -180,7 +198,7 @@ class Replica:
             if proc.returncode is not None:
                 return
             self._suspect.clear()
-            if await answers_again(self.services.http, proc, endpoint, RECHECK_SECONDS):
+            if await answers_again(http, proc, url, token, RECHECK_SECONDS):
                 self._set(ReplicaState.READY)
                 continue
             append_line(self.log_path, "unreachable and not answering /ready: restarting")

@@ -1,14 +1,16 @@
-"""`python -m kubeserve.runtime.local.warm_child --memory-mb N --parent PID [--cold]`: a replica.
+"""`python -m kubeserve.runtime.local.warm_child --memory-mb N [--parent PID] [--cold]`: a replica.
 
-Warm (pool) mode imports the inference stack first, says `warm` on stdout, then blocks on
-stdin; the runtime hands it to a new replica by writing one JSON config and closing stdin.
-Importing scikit-learn takes seconds; serving a small model once it is imported takes
-milliseconds, which is the whole point. Cold mode reads the config first and imports after,
-so a model's own numpy or scikit-learn in its packages dir wins.
+Warm (pool) mode imports the inference stack first, says `warm` on stdout, then waits on
+stdin; the runtime hands it to a new replica by sending one JSON config — with the replica's
+log file as a passed file descriptor — and closing the channel. Importing scikit-learn takes
+seconds; serving a small model once it is imported takes milliseconds, which is the whole
+point. Cold mode gets the same message but imports after reading it (a model that brings
+its own numpy or scikit-learn starts cold, so its versions win).
 
-The config carries the gateway token, so it travels over stdin: never argv or environment.
-Before anything else the interpreter caps its own memory and ties its life to the control
-plane's (see `sandbox`), so warm or cold, user code only ever runs sandboxed.
+stdin is a Unix socket pair: the config carries the gateway token, so it never travels in
+argv or the environment, and the log file is opened by the runtime (outside any sandbox)
+and passed in. Before anything else the interpreter caps its own memory; sandboxed (see
+runtime/sandbox.py) bubblewrap ties its life to the control plane, otherwise `--parent` does.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ import contextlib
 import importlib
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 from kubeserve.runtime import process
-from kubeserve.runtime.base import DeploymentSpec
 
 MODULE = "kubeserve.runtime.local.warm_child"
 PRELOAD = (
@@ -58,31 +60,6 @@ def log_file(replica_dir: Path) -> Path:
     return replica_dir / "replica.log"
 
 
-def replica_config(
-    spec: DeploymentSpec, port: int, token: str, replica_dir: Path, pip_index_url: str | None
-) -> dict[str, Any]:
-    """What the runtime writes to a child's stdin: ModelServerSettings plus where to live."""
-    work_dir = replica_dir / "work"
-    server = {
-        "artifact": spec.artifact_uri,
-        "requirements": spec.requirements_uri or None,
-        "sha256": spec.sha256 or None,
-        "name": spec.model_name,
-        "version": spec.version_tag,
-        "host": "127.0.0.1",
-        "port": port,
-        "work_dir": str(work_dir),
-        "packages_dir": spec.packages_dir or str(replica_dir / "packages"),
-        "pip_index_url": pip_index_url,
-        "gateway_token": token,
-    }
-    return {
-        "server": {k: v for k, v in server.items() if v is not None},
-        "log_file": str(log_file(replica_dir)),
-        "work_dir": str(work_dir),
-    }
-
-
 def preload() -> None:
     for name in PRELOAD:
         # Optional extras (pandas, uvloop) may be missing: the server copes without them.
@@ -90,39 +67,31 @@ def preload() -> None:
             importlib.import_module(name)
 
 
-def redirect(log_file: str, work_dir: str) -> None:
-    """Make this process the replica: its log file on fds 1 and 2, its own directory."""
-    fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    for target in (1, 2):
-        os.dup2(fd, target)
-    os.close(fd)
+def receive() -> tuple[dict[str, Any], list[int]]:
+    """The config the runtime sends on stdin (a socket), and the file descriptors with it."""
+    channel = socket.socket(fileno=0)
+    data, fds, _, _ = socket.recv_fds(channel, 1 << 16, 4)
+    chunks = [data]
+    while data:
+        data = channel.recv(1 << 16)
+        chunks.append(data)
+    channel.close()
+    raw = b"".join(chunks)
+    return (json.loads(raw) if raw else {}), list(fds)
+
+
+def become(config: dict[str, Any], fds: list[int]) -> None:
+    """Make this process the replica: its log on fds 1 and 2, its own directory."""
+    for fd in fds[:1]:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
+    work_dir = config["server"]["work_dir"]
     os.chdir(work_dir)
     os.environ["HOME"] = work_dir
-
-
-def shadowed(packages_dir: str | None) -> set[str]:
-    """Already-imported top-level packages that the model's packages dir provides again."""
-    if not packages_dir or not Path(packages_dir).is_dir():
-        return set()
-    provided = {
-        p.name.split(".")[0]
-        for p in Path(packages_dir).iterdir()
-        if not p.name.endswith((".dist-info", ".egg-info", ".lock"))
-    }
-    loaded = {name.split(".")[0] for name in sys.modules}
-    return provided & loaded - {"__pycache__", "bin"}
-
-
-def restart_cold(config: bytes) -> None:
-    """Replace this interpreter by a cold one, the config waiting in a pipe on its stdin."""
-    read, write = os.pipe()
-    os.write(write, config)  # a few hundred bytes: fits the pipe buffer, no reader needed yet
-    os.close(write)
-    os.dup2(read, 0)
-    os.execv(sys.executable, [sys.executable, "-m", MODULE, *sys.argv[1:], "--cold"])
 
 
 def serve(server: dict[str, Any]) -> int:
@@ -133,33 +102,25 @@ def serve(server: dict[str, Any]) -> int:
     return serve_model(ModelServerSettings(**server))
 
 
-def sandbox(argv: list[str]) -> None:
-    """`--memory-mb N --parent PID`: the replica's limits, before the stack is imported."""
+def confine(argv: list[str]) -> None:
+    """`--memory-mb N [--parent PID]`: the replica's limits, before the stack is imported."""
     options = dict(zip(argv[::2], argv[1::2], strict=False))
     process.limits(int(options["--memory-mb"]))()
-    process.die_with_parent(int(options["--parent"]))
+    if "--parent" in options:
+        process.die_with_parent(int(options["--parent"]))
 
 
 def main(argv: list[str]) -> int:
     cold = "--cold" in argv
-    sandbox([a for a in argv if a != "--cold"])
+    confine([a for a in argv if a != "--cold"])
     if not cold:
         preload()
         sys.stdout.write("warm\n")
         sys.stdout.flush()
-    raw = sys.stdin.buffer.read()
-    if not raw:  # the pool closed us without a replica to run
+    config, fds = receive()
+    if not config:  # the pool closed us without a replica to run
         return 0
-    config = json.loads(raw)
-    redirect(config["log_file"], config["work_dir"])
-    extra = set() if cold else shadowed(config["server"].get("packages_dir"))
-    if extra:
-        print(
-            f"[kubeserve] the model brings its own {', '.join(sorted(extra))}: "
-            "restarting in a fresh interpreter",
-            flush=True,
-        )
-        restart_cold(raw)
+    become(config, fds)
     return serve(config["server"])
 
 

@@ -1,0 +1,129 @@
+"""Where a replica's files and socket are, seen from the host and from inside its sandbox.
+
+Sandboxed, a replica sees `/box` (its own writable directory: Unix socket, scratch) and its
+version's files read-only: bound at `/model` and `/packages` when its sandbox starts for it
+(cold), or copied into `/box/model` when a warm interpreter, whose sandbox started before
+anyone knew which model it would serve, takes it over. Unsandboxed (a single-user install),
+it reads the host paths and listens on a loopback port, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kubeserve.runtime import sandbox
+from kubeserve.runtime.local.probes import free_port
+
+SOCKET = "replica.sock"
+WARM_COPY_LIMIT = 64 * 1024 * 1024  # bigger artifacts are bound read-only in a cold sandbox
+
+
+@dataclass(frozen=True)
+class ReplicaFiles:
+    """Host paths of what a replica serves: its version's artifact, requirements, code, packages."""
+
+    artifact: Path
+    requirements: Path | None
+    code: Path | None
+    packages: Path
+
+    def read_only(self) -> dict[Path, Path]:
+        """Inside path -> host path, for a sandbox started for these files."""
+        binds = {sandbox.MODEL_DIR / self.artifact.name: self.artifact}
+        if self.requirements is not None:
+            binds[sandbox.MODEL_DIR / "requirements.txt"] = self.requirements
+        if self.code is not None:
+            binds[sandbox.MODEL_DIR / "code.zip"] = self.code
+        if self.packages.is_dir():
+            binds[sandbox.PACKAGES_DIR] = self.packages
+        return binds
+
+    def warm_ready(self) -> bool:
+        """Whether a warm interpreter can serve them: nothing installed that would shadow
+        what it already imported, and an artifact small enough to copy in."""
+        installed = self.packages.is_dir() and any(p.name != ".install.lock" for p in self.packages.iterdir())
+        return not installed and self.artifact.stat().st_size <= WARM_COPY_LIMIT
+
+
+@dataclass
+class Serving:
+    """What the model server says about itself, the token the gateway must send, and how
+    long a prediction may run before /ready reports the replica stuck."""
+
+    name: str
+    version: str
+    sha256: str | None
+    token: str
+    stuck_after: float
+
+
+def _server(serving: Serving) -> dict[str, Any]:
+    return {
+        "name": serving.name,
+        "version": serving.version,
+        "sha256": serving.sha256,
+        "gateway_token": serving.token,
+        "stuck_after_seconds": serving.stuck_after,
+    }
+
+
+async def sandboxed_config(
+    box_dir: Path, files: ReplicaFiles, serving: Serving, bound: bool
+) -> tuple[dict[str, Any], str]:
+    """The model-server config inside the box and the host's address of its socket.
+
+    `bound`: the files are bind-mounted (cold sandbox); otherwise they are copied in."""
+    if bound:
+        inside = sandbox.MODEL_DIR
+        packages = sandbox.PACKAGES_DIR
+    else:
+        inside, packages = sandbox.BOX_DIR / "model", sandbox.BOX_DIR / "packages"
+        await asyncio.to_thread(_copy_in, box_dir, files)
+    server = _server(serving) | {
+        "artifact": str(inside / files.artifact.name),
+        "requirements": str(inside / "requirements.txt") if files.requirements else None,
+        "code": str(inside / "code.zip") if files.code else None,
+        "packages_dir": str(packages),
+        "install": False,  # the build installed them; there is no network in here anyway
+        "uds": str(sandbox.BOX_DIR / SOCKET),
+        "work_dir": str(sandbox.BOX_DIR / "work"),
+    }
+    return {"server": _clean(server)}, f"unix:{box_dir / SOCKET}"
+
+
+def _copy_in(box_dir: Path, files: ReplicaFiles) -> None:
+    model = box_dir / "model"
+    model.mkdir(exist_ok=True)
+    shutil.copyfile(files.artifact, model / files.artifact.name)
+    if files.requirements is not None:
+        shutil.copyfile(files.requirements, model / "requirements.txt")
+    if files.code is not None:
+        shutil.copyfile(files.code, model / "code.zip")
+    (box_dir / "packages").mkdir(exist_ok=True)
+
+
+def plain_config(
+    replica_dir: Path, files: ReplicaFiles, serving: Serving, pip_index_url: str | None
+) -> tuple[dict[str, Any], str]:
+    """Unsandboxed: host paths and a loopback port."""
+    port, work = free_port(), replica_dir / "work"
+    work.mkdir(parents=True, exist_ok=True, mode=0o700)
+    server = _server(serving) | {
+        "artifact": str(files.artifact),
+        "requirements": str(files.requirements) if files.requirements else None,
+        "code": str(files.code) if files.code else None,
+        "packages_dir": str(files.packages),
+        "pip_index_url": pip_index_url,
+        "host": "127.0.0.1",
+        "port": port,
+        "work_dir": str(work),
+    }
+    return {"server": _clean(server)}, f"http://127.0.0.1:{port}"
+
+
+def _clean(server: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in server.items() if v is not None}
