@@ -119,7 +119,14 @@ async def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="kubeserve-bench-gw-"))
     models = build(work / "models")
     port = free_port()
-    settings = Settings(data_dir=work / "data", port=port, _env_file=None)  # type: ignore[call-arg]
+    # Unsandboxed replicas listen on loopback TCP, which wrk can call directly (sandboxed ones
+    # have no network: a Unix socket only); bench/sandbox.py compares the two.
+    settings = Settings(
+        data_dir=work / "data",
+        port=port,
+        sandbox="off",
+        _env_file=None,  # type: ignore[call-arg]
+    )
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())

@@ -200,3 +200,24 @@ def parse(text: str) -> dict[str, list[Any]]:
     decoder = json.JSONDecoder()
     report, _ = decoder.raw_decode(text[start:])
     return report  # type: ignore[no-any-return]
+
+
+# A pipeline whose first step exits the process on a row holding 666 and hangs on 999.
+POISON = (
+    "lambda X: (__import__('os')._exit(3) if (X == 666).any() else "
+    "__import__('time').sleep(120) if (X == 999).any() else None, X)[1]"
+)
+
+
+def write_poison_model(path: Path) -> Path:
+    """An iris pipeline (fit at load time) that a poison row kills or hangs."""
+    source = (
+        "(lambda sk: sk.pipeline.make_pipeline("
+        f"sk.preprocessing.FunctionTransformer(eval({POISON!r})), "
+        "sk.linear_model.LogisticRegression(max_iter=500)"
+        ").fit(*sk.datasets.load_iris(return_X_y=True)))("
+        "__import__('sklearn.pipeline') and __import__('sklearn.preprocessing') and "
+        "__import__('sklearn.linear_model') and __import__('sklearn.datasets'))"
+    )
+    path.write_bytes(pickle.dumps(_Probe(source)))
+    return path
