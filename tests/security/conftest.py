@@ -85,7 +85,8 @@ class Arena:
     def targets(self, mode: str) -> Targets:
         data = self.settings.data_dir.resolve()
         instances = self.victim_deployment["instances"]
-        victim_pid = next(i["pid"] for i in instances if i.get("pid"))
+        victim = next(i for i in instances if i.get("pid"))
+        victim_pid, address = victim["pid"], victim.get("address") or ""
         return Targets(
             secret_key=str(data / "secret_key"),
             database=str(data / "kubeserve.db"),
@@ -100,6 +101,7 @@ class Arena:
             mode=mode,
             victim_pid=victim_pid,
             victim_cmdline=cmdline(victim_pid),
+            victim_socket=address.removeprefix("unix:") if address.startswith("unix:") else None,
         )
 
     def artifact_path(self) -> Path:

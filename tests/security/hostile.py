@@ -126,6 +126,12 @@ def search():
             break
     return (bool(found), ",".join(found[:3]) or f"none among {seen} files")
 
+def connect_unix():
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(2)
+        sock.connect(T["victim_socket"])
+    return (True, "connected to " + T["victim_socket"])
+
 def connect():
     with socket.create_connection(("127.0.0.1", T["tcp_port"]), timeout=2):
         return (True, f"connected to 127.0.0.1:{T['tcp_port']}")
@@ -145,6 +151,8 @@ attempt("signal another process", signal_victim)
 attempt("fork without bound", fork_bomb)
 attempt("setsid() grandchild", grandchild)
 attempt("connect to control plane's TCP port", connect)
+if T.get("victim_socket"):
+    attempt("connect to another replica's socket", connect_unix)
 line = MARKER + json.dumps(report)
 sys.stderr.write(line + "\n")
 sys.stderr.flush()
@@ -170,6 +178,7 @@ class Targets:
     mode: str = "log"  # "raise": the load fails with the report (a build's reason)
     victim_pid: int | None = None
     victim_cmdline: str = ""
+    victim_socket: str | None = None  # another replica's Unix socket, when sandboxed
     fork_bomb: int = 400
 
 

@@ -50,7 +50,6 @@ async def test_hostile_build_reaches_nothing(
     assert sha(arena.artifact_path()) == before
 
 
-@pytest.mark.xfail(strict=True, reason="replicas are not sandboxed yet (next step)")
 async def test_hostile_replica_reaches_nothing(
     client: httpx.AsyncClient, arena: Arena, tmp_path: Path, iris_estimator: Any
 ) -> None:
