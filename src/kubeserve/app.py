@@ -10,11 +10,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
-from kubeserve import migrations
+from kubeserve import dashboard, migrations
+from kubeserve.accounts import browser
 from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.accounts.endpoints import router as accounts_router
 from kubeserve.accounts.throttle import LoginThrottle
+from kubeserve.body_limit import BodyLimit
 from kubeserve.config import Settings
 from kubeserve.db import create_engine, create_sessionmaker
 from kubeserve.deployments.endpoints import router as deployments_router
@@ -22,10 +25,14 @@ from kubeserve.deployments.gateway import Gateway
 from kubeserve.deployments.gateway_asgi import OPENAPI_PATHS, GatewayFront
 from kubeserve.deployments.reconciler import Reconciler
 from kubeserve.errors import KubeServeError
+from kubeserve.observability.endpoints import router as observability_router
+from kubeserve.observability.http import HttpMetrics
+from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
 from kubeserve.runtime import build_runtime
 from kubeserve.runtime.base import Runtime
+from kubeserve.security import PasswordHasher
 from kubeserve.storage import build_store
 
 log = logging.getLogger(__name__)
@@ -45,8 +52,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.store = build_store(settings)
-        app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_lockout_seconds)
-        app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker)
+        app.state.metrics = ControlPlaneMetrics()
+        app.state.login_throttle = LoginThrottle(
+            settings.login_max_failures,
+            settings.login_back_off_seconds,
+            settings.login_back_off_max_seconds,
+            settings.login_address_max_failures,
+        )
+        hasher = PasswordHasher(settings.password_hash_workers, settings.password_hash_queue)
+        app.state.password_hasher = hasher
+        app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker, app.state.metrics)
         app.state.api_key_cache = ApiKeyCache()
         active = runtime or build_runtime(settings, app.state.store)
         app.state.reconciler = Reconciler(settings, active, app.state.store, app.state.sessionmaker)
@@ -61,17 +76,23 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             await app.state.reconciler.close()
             await app.state.builder.close()
             await engine.dispose()
+            app.state.password_hasher.close()
 
     app = FastAPI(
         title="KubeServe",
         version="0.1.0",
         description="Upload a scikit-learn model, get a secure, scalable prediction endpoint.",
         lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
     )
     app.include_router(accounts_router, prefix=API_PREFIX)
+    app.include_router(browser.router, prefix=API_PREFIX)
     app.include_router(registry_router, prefix=API_PREFIX)
     app.include_router(deployments_router, prefix=API_PREFIX)
+    app.include_router(observability_router)
     _install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_body_kb * 1024)
+    app.add_middleware(HttpMetrics, state=app.state)  # inside the gateway front: API requests only
     app.add_middleware(GatewayFront, state=app.state)
     _document_gateway(app)
 
@@ -80,7 +101,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         """Liveness of the control plane."""
         return {"status": "ok"}
 
+    dashboard.mount(app, settings.dashboard_out)  # last: its catch-all must not shadow the API
     return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable OpenAPI operation ids (the typed dashboard client is generated from them)."""
+    return route.name
 
 
 def _document_gateway(app: FastAPI) -> None:

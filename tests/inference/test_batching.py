@@ -26,9 +26,9 @@ async def test_concurrent_answers_equal_unbatched(iris_artifact: Path, tmp_path:
             alone = [getattr(model, method)(r.reshape(1, -1))[0].tolist() for r in rows]
             assert batched == alone  # exactly, not approximately
         text = (await client.get("/metrics")).text
-    batches = metric(text, "prediction_batch_size_count")
+    batches = metric(text, "kubeserve_prediction_batch_requests_count")
     assert batches < 400, "concurrent requests were never merged"
-    assert metric(text, "prediction_batch_size_sum") == 400
+    assert metric(text, "kubeserve_prediction_batch_requests_sum") == 400
 
 
 async def test_a_bad_request_never_spoils_its_batch(frame_artifact: Path, tmp_path: Path) -> None:

@@ -83,23 +83,27 @@ async def test_health_ready_metrics(iris: httpx.AsyncClient) -> None:
     assert (await iris.get("/health")).json()["status"] == "alive"
     assert (await iris.get("/ready")).json()["status"] == "ready"
     ok, client_error = (
-        'predictions_total{model="iris",status="ok"}',
-        'predictions_total{model="iris",status="client_error"}',
+        'kubeserve_predictions_total{outcome="ok"}',
+        'kubeserve_predictions_total{outcome="client_error"}',
     )
     before = (await iris.get("/metrics")).text
-    await iris.post("/predict", json={"data": IRIS_ROWS})
+    answer = await iris.post("/predict", json={"data": IRIS_ROWS})
     await iris.post("/predict", json={"data": [[1]]})
     text = (await iris.get("/metrics")).text
     # The labelled series exist from start-up on (at 0): only the counts show requests were seen.
     assert metric(text, ok) == metric(before, ok) + 1
     assert metric(text, client_error) == metric(before, client_error) + 1
-    assert metric(text, "prediction_latency_ms_count") == metric(before, "prediction_latency_ms_count") + 2
+    count = "kubeserve_prediction_duration_seconds_count"
+    assert metric(text, count) == metric(before, count) + 2
+    rows = "kubeserve_prediction_rows_sum"
+    assert metric(text, rows) == metric(before, rows) + len(IRIS_ROWS)  # the refused request had none
+    assert answer.headers["x-kubeserve-rows"] == str(len(IRIS_ROWS))
     for line in (
-        'predictions_total{model="iris",status="ok"}',
-        'predictions_total{model="iris",status="client_error"}',
-        "prediction_latency_ms_bucket",
-        "prediction_batch_size_bucket",
-        'requests_in_flight{model="iris"} 0.0',
+        "kubeserve_prediction_duration_seconds_bucket",
+        "kubeserve_prediction_batch_requests_bucket",
+        "kubeserve_predictions_in_flight 0.0",
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
     ):
         assert line in text
 

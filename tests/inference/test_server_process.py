@@ -15,6 +15,7 @@ import pytest
 from kubeserve.inference.server import prepare
 from tests.inference.conftest import free_port, model_server, wait_until
 from tests.inference.models import IRIS_ROWS, iris_estimator
+from tests.observability.promtool import assert_promtool_clean
 
 pytestmark = pytest.mark.slow
 
@@ -61,8 +62,10 @@ def test_predict_v2_and_metrics_over_http(served: str) -> None:
         assert v2.json()["outputs"][0]["data"] == r.json()["predictions"][:1]
         assert client.post("/predict", json={"data": [[1, 2]]}).status_code == 422
         metrics = client.get("/metrics").text
-        assert 'predictions_total{model="iris",status="ok"} 2.0' in metrics
-        assert 'predictions_total{model="iris",status="client_error"} 1.0' in metrics
+        assert 'kubeserve_predictions_total{outcome="ok"} 2.0' in metrics
+        assert 'kubeserve_predictions_total{outcome="client_error"} 1.0' in metrics
+        assert r.headers["x-kubeserve-rows"] == str(len(IRIS_ROWS))
+        assert_promtool_clean(metrics)
     assert httpx.post(f"{served}/predict", json={"data": IRIS_ROWS}).status_code == 403
     assert httpx.get(f"{served}/health").status_code == 200
 

@@ -72,3 +72,59 @@ def test_models_match_migrations() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         assert asyncio.run(diff(f"sqlite+aiosqlite:///{tmp}/x.db")) == []
+
+
+async def test_ids_are_never_reused_after_upgrade_with_data(empty_database: str) -> None:
+    """0003 keeps every row (no cascade while tables are recreated) and ids never come back."""
+    from sqlalchemy import text
+
+    engine = create_engine(empty_database)
+    try:
+        await migrations.upgrade(engine, "0002")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO users (email, password_hash, role, is_active, created_at) VALUES "
+                    "('a@example.com', 'h', 'user', true, CURRENT_TIMESTAMP),"
+                    "('b@example.com', 'h', 'user', true, CURRENT_TIMESTAMP)"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO models (user_id, name, type, description, created_at, updated_at) "
+                    "VALUES (1, 'm', 'sklearn', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+        await migrations.upgrade(engine)
+        async with engine.begin() as conn:
+            keys = (await conn.execute(text("SELECT token_key FROM users ORDER BY id"))).scalars().all()
+            assert len(keys) == 2 and len(set(keys)) == 2 and all(len(k) == 32 for k in keys)
+            assert (await conn.execute(text("SELECT count(*) FROM models"))).scalar() == 1
+            await conn.execute(text("DELETE FROM users WHERE id = 2"))
+            await conn.execute(
+                text(
+                    "INSERT INTO users (email, password_hash, role, is_active, created_at, token_key) "
+                    "VALUES ('c@example.com', 'h', 'user', true, CURRENT_TIMESTAMP, 'k')"
+                )
+            )
+            new_id = (await conn.execute(text("SELECT id FROM users WHERE email = 'c@example.com'"))).scalar()
+        assert new_id == 3  # not 2
+    finally:
+        await engine.dispose()
+
+
+async def test_every_sqlite_table_is_autoincrement(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/ids.db")
+    try:
+        await migrations.upgrade(engine)
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type='table'"))).all()
+            foreign_keys = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+    finally:
+        await engine.dispose()
+    declared = {name: sql for name, sql in rows if name in TABLES}
+    assert set(declared) == TABLES
+    assert all("AUTOINCREMENT" in sql for sql in declared.values()), declared
+    assert foreign_keys == 1  # switched back on after the migration

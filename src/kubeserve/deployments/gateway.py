@@ -36,6 +36,7 @@ class GatewayTimeout(KubeServeError):
 @dataclass(frozen=True)
 class Target:
     owner_id: int
+    owner_token_key: str  # an owner's token must carry it (a token dies with its user)
     public: bool
     expires: float
 
@@ -145,7 +146,7 @@ class Gateway:
         if deployment is None or owner is None or not owner.is_active:
             self.forget(name)
             raise NotFound("deployment not found")
-        target = Target(deployment.user_id, deployment.public, time.monotonic() + TARGET_TTL)
+        target = Target(owner.id, owner.token_key, deployment.public, time.monotonic() + TARGET_TTL)
         self._targets[name] = target
         return target
 
@@ -156,8 +157,10 @@ class Gateway:
         if credential.startswith("ks_"):
             caller = await api_keys.owner_of(self.sessionmaker, self.key_cache, credential)
         else:
-            subject = decode_access_token(credential, self.settings.jwt_key)
-            caller = int(subject) if subject and subject.isdigit() else None
+            claims = decode_access_token(credential, self.settings.jwt_key)
+            caller = claims.user_id if claims is not None else None
+            if caller == target.owner_id and claims and claims.token_key != target.owner_token_key:
+                caller = None  # the owner's id, but not the owner's token (revoked, or a recycled id)
         if caller is None:
             raise Unauthorized("invalid, expired or revoked credential")
         if caller != target.owner_id:

@@ -12,6 +12,7 @@ from kubeserve.errors import BadRequest, KubeServeError, PayloadTooLarge
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 JSON = b"application/json"
+ROWS_HEADER = b"x-kubeserve-rows"  # rows a prediction answered: read by the gateway's request log
 
 
 class Traffic:
@@ -52,12 +53,16 @@ def error_body(detail: Any, v2: bool) -> bytes:
     return orjson.dumps({"detail": detail, "error": detail} if v2 else {"detail": detail})
 
 
-async def respond(send: Send, status: int, body: bytes, content_type: bytes = JSON) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
-        }
-    )
+async def respond(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes = JSON,
+    rows: int = 0,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    if rows:
+        headers.append((ROWS_HEADER, str(rows).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
     await send({"type": "http.response.body", "body": body})

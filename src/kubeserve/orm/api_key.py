@@ -5,13 +5,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kubeserve.orm.base import Base, UTCDateTime, utcnow
+from kubeserve.orm.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
 
 class ApiKey(Base):
     """A prediction credential; only its sha256 is stored, the key is shown once."""
 
     __tablename__ = "api_keys"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

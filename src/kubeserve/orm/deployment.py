@@ -5,13 +5,14 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kubeserve.orm.base import Base, Timestamps
+from kubeserve.orm.base import NEVER_REUSE_IDS, Base, Timestamps
 
 
 class Deployment(Base, Timestamps):
     """Desired state of a live endpoint; the reconciler makes the runtime match it."""
 
     __tablename__ = "deployments"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

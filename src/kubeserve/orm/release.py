@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kubeserve.orm.base import Base, Timestamps
+from kubeserve.orm.base import NEVER_REUSE_IDS, Base, Timestamps
 
 
 class Release(Base, Timestamps):
@@ -12,6 +12,7 @@ class Release(Base, Timestamps):
     __tablename__ = "releases"
     __table_args__ = (
         UniqueConstraint("deployment_id", "revision", name="uq_releases_deployment_id_revision"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kubeserve.orm.base import Base, Timestamps
+from kubeserve.orm.base import NEVER_REUSE_IDS, Base, Timestamps
 
 
 class VersionStatus(enum.StrEnum):
@@ -20,6 +20,7 @@ class ModelVersion(Base, Timestamps):
     __tablename__ = "model_versions"
     __table_args__ = (
         UniqueConstraint("model_id", "version_tag", name="uq_model_versions_model_id_version_tag"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

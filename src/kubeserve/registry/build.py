@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kubeserve.config import Settings
+from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.orm import ModelVersion, VersionStatus
 from kubeserve.runtime import process
 from kubeserve.storage.base import ArtifactStore, StorageError
@@ -34,6 +36,11 @@ def requirements_key(model_key: str) -> str:
     return model_key.rsplit("/", 1)[0] + "/requirements.txt"
 
 
+def code_key(model_key: str) -> str:
+    """The key of the shipped code (code.zip) stored next to a version's model file, if any."""
+    return model_key.rsplit("/", 1)[0] + "/code.zip"
+
+
 class Builder:
     """Runs builds as background tasks; `resume()` re-queues builds a restart interrupted."""
 
@@ -42,8 +49,10 @@ class Builder:
         settings: Settings,
         store: ArtifactStore,
         sessionmaker: async_sessionmaker[AsyncSession],
+        metrics: ControlPlaneMetrics,
     ) -> None:
         self.settings, self.store, self.sessionmaker = settings, store, sessionmaker
+        self.metrics = metrics
         self._tasks: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(2)
 
@@ -67,6 +76,7 @@ class Builder:
 
     async def _build(self, version_id: int) -> None:
         async with self._semaphore:
+            began = time.monotonic()
             try:
                 result = await self._run(version_id)
             except StorageError as exc:
@@ -74,6 +84,9 @@ class Builder:
             except Exception as exc:  # a build must always end in Ready or Failed
                 log.exception("build of version %s crashed", version_id)
                 result = {"ok": False, "error": f"internal build error: {exc}"}
+            outcome = "ready" if result.get("ok") else "failed"
+            self.metrics.builds.labels(outcome).inc()
+            self.metrics.build_duration.labels(outcome).observe(time.monotonic() - began)
             await self._record(version_id, result)
 
     async def _run(self, version_id: int) -> dict[str, Any]:
@@ -90,12 +103,16 @@ class Builder:
             requirements = workdir / "requirements.txt"
             await self.store.fetch_to(key, model_path)
             await self.store.fetch_to(requirements_key(key), requirements)
-            return await self._inspect(version_id, model_path, requirements, workdir)
+            code = None
+            if await self.store.exists(code_key(key)):
+                code = workdir / "code.zip"
+                await self.store.fetch_to(code_key(key), code)
+            return await self._inspect(version_id, model_path, requirements, workdir, code)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
     async def _inspect(
-        self, version_id: int, model: Path, requirements: Path, workdir: Path
+        self, version_id: int, model: Path, requirements: Path, workdir: Path, code: Path | None = None
     ) -> dict[str, Any]:
         timeout = self.settings.build_timeout_seconds
         extra = {"PIP_INDEX_URL": self.settings.pip_index_url} if self.settings.pip_index_url else {}
@@ -109,6 +126,7 @@ class Builder:
             str(requirements),
             "--packages-dir",
             str(packages_dir(self.settings, version_id)),
+            *(["--code", str(code)] if code is not None else []),
             cwd=workdir,
             env=process.scrubbed_env(str(workdir), extra),
             stdout=asyncio.subprocess.PIPE,

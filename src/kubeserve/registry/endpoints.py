@@ -15,6 +15,7 @@ from kubeserve.registry.schemas import (
     ModelCreate,
     ModelRead,
     ModelUpdate,
+    UploadRule,
     VersionCreate,
     VersionRead,
 )
@@ -33,6 +34,7 @@ UPLOAD_BODY = {
                     "properties": {
                         "model_file": {"type": "string", "format": "binary"},
                         "requirements_file": {"type": "string", "format": "binary"},
+                        "code_file": {"type": "string", "format": "binary"},
                     },
                     "required": ["model_file"],
                 }
@@ -114,7 +116,9 @@ async def upload(
     builder: BuilderDep,
     settings: SettingsDep,
 ) -> Any:
-    """Upload `model_file` (.joblib/.pkl/.pickle) and optional `requirements_file` (.txt).
+    """Upload `model_file` (.joblib/.pkl/.pickle), optional `requirements_file` (.txt) and
+    optional `code_file`: your own Python code the model needs (.py, or a .zip/.tar.gz of
+    modules and packages; classes pickled as `__main__.X` are found in it).
 
     The version becomes `Building`; a sandboxed build then marks it `Ready` or `Failed`.
     """
@@ -137,3 +141,12 @@ async def download_artifact(
             "X-Checksum-Sha256": version.sha256 or "",
         },
     )
+
+
+@router.get("/upload-rules", response_model=dict[str, UploadRule])
+async def upload_rules(settings: SettingsDep, user: CurrentUser) -> Any:
+    """Per upload field: the accepted file extensions and the largest size, to check before sending."""
+    return {
+        name: UploadRule(extensions=list(r.extensions), max_bytes=r.max_bytes)
+        for name, r in service.upload_rules(settings).items()
+    }
