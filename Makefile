@@ -5,7 +5,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test bench load lint uv clean
+.PHONY: run test bench load lint uv clean dashboard api-client
 
 uv:  # uv installs the locked dependencies in seconds; pip brings it when missing
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -18,11 +18,29 @@ $(VENV)/.installed-test: pyproject.toml uv.lock | uv
 	$(UV) sync --frozen --compile-bytecode --python 3.11 --extra test
 	@touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed-run
+run: $(VENV)/.installed-run dashboard
 	$(VENV)/bin/kubeserve server
 
-test: lint
+test: lint dashboard
 	$(VENV)/bin/pytest
+
+# The web dashboard (frontend/): built into frontend/out when npm is present, served at `/`.
+FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/next.config.ts frontend/postcss.config.mjs frontend/tsconfig.json
+dashboard:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory frontend/out/index.html; \
+	else echo "npm not found: skipping the dashboard build (install Node.js 20+ and npm, then run make dashboard)"; fi
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+
+frontend/out/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+	cd frontend && NEXT_TELEMETRY_DISABLED=1 npx next build
+
+# Regenerate the typed API client after changing the API (a test fails while it is stale).
+api-client: $(VENV)/.installed-run frontend/node_modules/.package-lock.json
+	$(VENV)/bin/python frontend/scripts/openapi.py > frontend/openapi.json
+	cd frontend && npm run --silent gen:api
 
 bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/run.py
@@ -36,4 +54,4 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/mypy src
 
 clean:
-	rm -rf $(VENV) .kubeserve .pytest_cache
+	rm -rf $(VENV) .kubeserve .pytest_cache frontend/out frontend/.next

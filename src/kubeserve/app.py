@@ -10,8 +10,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
-from kubeserve import migrations
+from kubeserve import dashboard, migrations
+from kubeserve.accounts import browser
 from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.accounts.endpoints import router as accounts_router
 from kubeserve.accounts.throttle import LoginThrottle
@@ -81,8 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Upload a scikit-learn model, get a secure, scalable prediction endpoint.",
         lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
     )
     app.include_router(accounts_router, prefix=API_PREFIX)
+    app.include_router(browser.router, prefix=API_PREFIX)
     app.include_router(registry_router, prefix=API_PREFIX)
     app.include_router(deployments_router, prefix=API_PREFIX)
     app.include_router(observability_router)
@@ -97,7 +101,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness of the control plane."""
         return {"status": "ok"}
 
+    dashboard.mount(app, settings.dashboard_out)  # last: its catch-all must not shadow the API
     return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable OpenAPI operation ids (the typed dashboard client is generated from them)."""
+    return route.name
 
 
 def _document_gateway(app: FastAPI) -> None:

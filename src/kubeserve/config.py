@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     """How often the local autoscaler samples requests in flight."""
     scale_down_stabilization_seconds: float = Field(default=30, ge=0)
     """Scale down only to the highest recommendation seen over this window (no flapping)."""
+    dashboard_dir: Path | None = None
+    """The built web dashboard (`next build` output); default frontend/out beside the source."""
     gateway_timeout_seconds: float = Field(default=30, gt=0)
     """Longest the gateway waits for a replica's answer."""
     scrape_token: SecretStr | None = None
@@ -114,6 +116,10 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def dashboard_out(self) -> Path:
+        return self.dashboard_dir or Path(__file__).resolve().parents[2] / "frontend" / "out"
 
     @property
     def artifacts_dir(self) -> Path:

@@ -91,3 +91,39 @@ def make_wheel(directory: Path, name: str, version: str) -> Path:
             whl.writestr(p, d)
         whl.writestr(f"{dist}/RECORD", record)
     return path
+
+
+HOUSES = {
+    "city": ["paris", "lyon", "nice", "paris", "lyon", "nice", "paris", "lyon"],
+    "rooms": [1, 2, 3, 4, 2, 3, 5, 1],
+    "area": [20.5, 45.0, 60.25, 90.0, 41.0, 70.5, 120.0, 18.0],
+}
+
+
+def houses_frame() -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(HOUSES)
+
+
+@functools.cache
+def houses_pipeline() -> Any:
+    """A DataFrame pipeline with a string column: one-hot city, scaled numbers, a classifier."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    columns = ColumnTransformer(
+        [
+            ("city", OneHotEncoder(handle_unknown="ignore"), ["city"]),
+            ("num", StandardScaler(), ["rooms", "area"]),
+        ]
+    )
+    y = ["cheap", "cheap", "dear", "dear", "cheap", "dear", "dear", "cheap"]
+    return make_pipeline(columns, LogisticRegression()).fit(houses_frame(), y)
+
+
+def make_houses_model(path: Path) -> Path:
+    joblib.dump(houses_pipeline(), path)
+    return path

@@ -38,12 +38,14 @@ class DeploymentCreate(BaseModel):
 
 
 class DeploymentUpdate(BaseModel):
-    """`version_id` rolls out a new release; `replicas` scales; `public` opens or closes it."""
+    """`version_id` rolls out a new release; `replicas` scales; `public` opens or closes it;
+    `autoscaling` turns autoscaling on (an object) or off (`null`, with `replicas`)."""
 
     model_config = ConfigDict(extra="forbid")
 
     version_id: IdField | None = None
     replicas: int | None = Field(default=None, ge=1, le=MAX_REPLICAS)
+    autoscaling: AutoscalingSpec | None = None
     public: bool | None = None
 
 

@@ -18,7 +18,7 @@ def serve_model(
     requirements: Annotated[str | None, Opt(help="requirements.txt (path or URI).")] = None,
     sha256: Annotated[str | None, Opt(help="Expected sha256 of the artifact.")] = None,
     name: Annotated[str | None, Opt(help="Model name (V2 path); default model.")] = None,
-    version: Annotated[str | None, Opt(help="Model version reported by V2 metadata.")] = None,
+    version: Annotated[str | None, Opt(help="Model version (V2 model_version); default 1.")] = None,
     host: Annotated[str | None, Opt(help="Bind address; default 127.0.0.1.")] = None,
     port: Annotated[int | None, Opt(help="Port; default 8080.")] = None,
     workers: Annotated[int | None, Opt(help="Worker processes; default 1.")] = None,

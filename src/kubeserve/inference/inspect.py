@@ -40,7 +40,7 @@ def inspect_model(
     if requirements is not None and requirements.is_file():  # an upload may have none
         text = requirements.read_text(errors="replace")
     try:
-        notes = installer.ensure(text, packages_dir, scan.sklearn_version, index_url)
+        notes = installer.ensure(text, packages_dir, scan.sklearn_version, index_url, scan.modules)
     except (RequirementsError, installer.InstallError) as exc:
         raise BuildFailed(str(exc)) from None
     if scan.suspicious:

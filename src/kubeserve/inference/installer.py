@@ -120,14 +120,18 @@ def ensure(
     packages_dir: Path,
     recorded_sklearn: str | None = None,
     index_url: str | None = None,
+    pickle_modules: list[str] | None = None,
 ) -> list[str]:
-    """Install what requirements.txt adds (and the recorded scikit-learn), then activate the dir.
+    """Install what requirements.txt adds (and the recorded scikit-learn, and what the pickle's
+    own imports need: pandas), then activate the dir.
 
     Returns notes worth telling the user. Must run before numpy/sklearn are first imported.
     """
     from kubeserve.inference import requirements as rq
 
     reqs = rq.parse_requirements(text)
+    implied = rq.implied_by_pickle(pickle_modules or [], reqs)
+    reqs += implied
     reqs, note = rq.pin_recorded_sklearn(
         reqs, recorded_sklearn, rq.installed_version(rq.SKLEARN, packages_dir)
     )
@@ -136,6 +140,7 @@ def ensure(
         install(missing, packages_dir, index_url)
     activate(packages_dir)
     notes = [note] if note else []
+    notes += [f"the pickle holds {r.name} objects: added {r.name} to the requirements" for r in implied]
     if missing:
         notes.append("installed " + ", ".join(map(str, missing)))
     return notes

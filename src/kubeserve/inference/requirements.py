@@ -16,6 +16,8 @@ SKLEARN = "scikit-learn"
 MAX_LINES = 1000  # comments included
 MAX_REQUIREMENTS = 100
 MAX_LINE_LENGTH = 500
+# Top-level modules a pickle may import, and the distribution that provides each.
+PICKLE_PACKAGES = {"pandas": "pandas"}
 
 
 class RequirementsError(ValueError):
@@ -104,3 +106,10 @@ def pin_recorded_sklearn(
         f"version; pinned {SKLEARN}=={recorded} (the image has {installed or 'none'})"
     )
     return pinned, note
+
+
+def implied_by_pickle(modules: list[str], reqs: list[Requirement]) -> list[Requirement]:
+    """Distributions the pickle's own imports need and requirements.txt does not list."""
+    listed = {canonicalize_name(r.name) for r in reqs}
+    needed = {PICKLE_PACKAGES[m.split(".")[0]] for m in modules if m.split(".")[0] in PICKLE_PACKAGES}
+    return [Requirement(d) for d in sorted(needed) if canonicalize_name(d) not in listed]

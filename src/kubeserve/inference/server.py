@@ -112,7 +112,7 @@ def run(settings: ModelServerSettings) -> None:
             "KUBESERVE_MODEL_PACKAGES_DIR": str(plan.packages_dir),
             "KUBESERVE_MODEL_WORK_DIR": str(plan.artifact.parent),
             "KUBESERVE_MODEL_NAME": settings.name,
-            "KUBESERVE_MODEL_VERSION": settings.version or "",
+            "KUBESERVE_MODEL_VERSION": settings.version,
             "KUBESERVE_MODEL_MAX_BATCH_SIZE": str(settings.max_batch_size),
             "KUBESERVE_MODEL_MAX_BATCH_WAIT_MS": str(settings.max_batch_wait_ms),
             "KUBESERVE_MODEL_MAX_BODY_BYTES": str(settings.max_body_bytes),

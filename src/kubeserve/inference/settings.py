@@ -21,8 +21,8 @@ class ModelServerSettings(BaseSettings):
     """Expected sha256 of the artifact; a mismatch refuses to start."""
     name: str = "model"
     """Model name, as used by the V2 protocol (/v2/models/{name})."""
-    version: str | None = None
-    """Model version reported by V2 metadata."""
+    version: str = Field(default="1", min_length=1)
+    """Model version: V2's `model_version` and /v2/models/{name}/versions/{version}."""
     host: str = "127.0.0.1"
     """Bind address."""
     port: int = Field(default=8080, ge=0, le=65535)

@@ -35,7 +35,7 @@ class StartupPlan:
     """What to load and how to serve it."""
 
     name: str
-    version: str | None
+    version: str
     artifact: Path
     requirements: str | None
     packages_dir: Path

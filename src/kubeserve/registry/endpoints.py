@@ -15,6 +15,7 @@ from kubeserve.registry.schemas import (
     ModelCreate,
     ModelRead,
     ModelUpdate,
+    UploadRule,
     VersionCreate,
     VersionRead,
 )
@@ -139,3 +140,12 @@ async def download_artifact(
             "X-Checksum-Sha256": version.sha256 or "",
         },
     )
+
+
+@router.get("/upload-rules", response_model=dict[str, UploadRule])
+async def upload_rules(settings: SettingsDep, user: CurrentUser) -> Any:
+    """Per upload field: the accepted file extensions and the largest size, to check before sending."""
+    return {
+        name: UploadRule(extensions=list(r.extensions), max_bytes=r.max_bytes)
+        for name, r in service.upload_rules(settings).items()
+    }

@@ -57,3 +57,8 @@ class VersionRead(BaseModel):
     error: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class UploadRule(BaseModel):
+    extensions: list[str]
+    max_bytes: int

@@ -101,6 +101,14 @@ async def delete_version(
     after_commit(session, lambda: remove_version_dirs(settings, [version_id]))
 
 
+def upload_rules(settings: Settings) -> dict[str, FieldRule]:
+    """Per multipart field of an upload: the file extensions and the size it may have."""
+    return {
+        "model_file": FieldRule(MODEL_EXTENSIONS, settings.max_model_bytes),
+        "requirements_file": FieldRule((".txt",), settings.max_requirements_bytes),
+    }
+
+
 async def upload(
     session: AsyncSession,
     store: ArtifactStore,
@@ -159,11 +167,7 @@ async def _store_upload(
     tmp: Path,
 ) -> tuple[str, StagedFile]:
     """Stream the files to a private staging dir, then into the store; returns the model's key."""
-    rules = {
-        "model_file": FieldRule(MODEL_EXTENSIONS, settings.max_model_bytes),
-        "requirements_file": FieldRule((".txt",), settings.max_requirements_bytes),
-    }
-    files = await receive_files(request, rules, tmp)
+    files = await receive_files(request, upload_rules(settings), tmp)
     model_file = files.get("model_file")
     if model_file is None or model_file.size == 0:
         raise Unprocessable("model_file is required and must not be empty")
