@@ -38,11 +38,13 @@ FROM ${PYTHON_IMAGE}
 RUN apt-get update \
     && apt-get install -y --no-install-recommends bubblewrap \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin kubeserve \
+    && useradd --no-create-home --home-dir /var/lib/kubeserve --uid 10001 --user-group --shell /usr/sbin/nologin kubeserve \
     && install -d -o 10001 -g 10001 /var/lib/kubeserve
 COPY --from=python /opt/kubeserve /opt/kubeserve
 COPY --from=dashboard /frontend/out /opt/kubeserve/dashboard
+# HOME is the data volume: the root filesystem is read-only under the chart and compose
 ENV PATH=/opt/kubeserve/bin:$PATH \
+    HOME=/var/lib/kubeserve \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

@@ -13,7 +13,6 @@ cd "$(dirname "$0")/.."
 
 CLUSTER=${CLUSTER:-kubeserve-e2e}
 NAMESPACE=kubeserve
-DEPS_NAMESPACE=kubeserve-deps
 HOST=kubeserve.e2e.test
 TAG=e2e-$(git rev-parse --short HEAD)
 INGRESS_NGINX_VERSION=${INGRESS_NGINX_VERSION:-controller-v1.13.2}
@@ -74,15 +73,15 @@ docker build -q -f docker/base.Dockerfile -t "kubeserve/base:$TAG" .
 kind load docker-image --name "$CLUSTER" "kubeserve/control-plane:$TAG" "kubeserve/base:$TAG"
 
 # --- PostgreSQL and MinIO (throwaway, for this test only) -------------------------------------------
-log "PostgreSQL and MinIO in $DEPS_NAMESPACE"
-kubectl create namespace "$DEPS_NAMESPACE" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+# In the release namespace: the platform namespace, which model replicas may reach (presigned URLs).
+log "PostgreSQL and MinIO in $NAMESPACE"
 kubectl create namespace "$NAMESPACE" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 PG_PASSWORD=$(openssl rand -hex 16)
 MINIO_PASSWORD=$(openssl rand -hex 16)
-kubectl -n "$DEPS_NAMESPACE" create secret generic deps \
+kubectl -n "$NAMESPACE" create secret generic deps \
   --from-literal=pg-password="$PG_PASSWORD" --from-literal=minio-password="$MINIO_PASSWORD" \
   --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-kubectl -n "$DEPS_NAMESPACE" apply -f - >/dev/null <<'EOF'
+kubectl -n "$NAMESPACE" apply -f - >/dev/null <<'EOF'
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: postgres}
@@ -131,33 +130,22 @@ kind: Service
 metadata: {name: minio}
 spec: {selector: {app: minio}, ports: [{port: 9000}]}
 EOF
-kubectl -n "$DEPS_NAMESPACE" rollout status deployment/postgres --timeout=180s
-kubectl -n "$DEPS_NAMESPACE" rollout status deployment/minio --timeout=180s
+kubectl -n "$NAMESPACE" rollout status deployment/postgres --timeout=180s
+kubectl -n "$NAMESPACE" rollout status deployment/minio --timeout=180s
 
 # --- the chart ---------------------------------------------------------------------------------------
 log "helm install charts/kubeserve"
 kubectl -n "$NAMESPACE" create secret generic kubeserve \
-  --from-literal=database-url="postgresql://kubeserve:$PG_PASSWORD@postgres.$DEPS_NAMESPACE.svc:5432/kubeserve" \
+  --from-literal=database-url="postgresql://kubeserve:$PG_PASSWORD@postgres.$NAMESPACE.svc:5432/kubeserve" \
   --from-literal=secret-key="$(openssl rand -hex 32)" \
-  --from-literal=access-key=kubeserve --from-literal=secret-key-s3="$MINIO_PASSWORD" \
+  --from-literal=s3-access-key=kubeserve --from-literal=s3-secret-key="$MINIO_PASSWORD" \
   --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 cat >"$WORK/values.yaml" <<EOF
 image: {repository: kubeserve/control-plane, tag: "$TAG"}
-database: {existingSecret: kubeserve, key: database-url}
-auth: {existingSecret: kubeserve, key: secret-key}
-storage:
-  endpoint: minio.$DEPS_NAMESPACE.svc:9000
-  secure: false
-  existingSecret: kubeserve
-  accessKeyKey: access-key
-  secretKeyKey: secret-key-s3
+database: {existingSecret: kubeserve}
+auth: {existingSecret: kubeserve}
+storage: {existingSecret: kubeserve, secure: false}
 ingress: {enabled: true, className: nginx, host: $HOST}
-networkPolicy:
-  egress:
-    - {port: 443, cidr: 0.0.0.0/0}
-    - {port: 6443, cidr: 0.0.0.0/0}
-    - {port: 5432, namespace: $DEPS_NAMESPACE}
-    - {port: 9000, namespace: $DEPS_NAMESPACE}
 config:
   extraEnv:
     KUBESERVE_MODEL_IMAGE: "kubeserve/base:$TAG"
@@ -231,8 +219,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --resolve "$HOST:80:127.0.0.1" -X 
 [ "$code" = 401 ] || fail "a prediction without credentials answered $code, not 401"
 
 log "the tenant namespace holds what the runtime promises"
-TENANT=$(kubectl get namespaces -l kubeserve.io/tenant -o name | grep -m1 "user-$USER_ID" | cut -d/ -f2) \
-  || fail "no tenant namespace for user $USER_ID"
+TENANT=user-$USER_ID
+kubectl get namespace "$TENANT" >/dev/null || fail "no tenant namespace $TENANT"
 [ "$(kubectl get namespace "$TENANT" -o jsonpath='{.metadata.labels.pod-security\.kubernetes\.io/enforce}')" = restricted ] \
   || fail "$TENANT does not enforce Pod Security restricted"
 kubectl -n "$TENANT" get resourcequota,limitrange,networkpolicy,deployment,service

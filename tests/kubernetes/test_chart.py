@@ -4,6 +4,7 @@ values that must be refused are refused."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from tests.kubernetes.chart import (
     SECRETS,
     SERVICE_MONITOR_API,
     by_kind,
+    dump,
     merged,
     notes,
     one,
@@ -38,15 +40,13 @@ MATRIX: dict[str, Doc] = {
     "one-replica": {"replicaCount": 1},
     "three-replicas": {"replicaCount": 3, "podDisruptionBudget": {"maxUnavailable": 2}},
     "no-network-policy": {"networkPolicy": {"enabled": False}},
-    "one-secret-for-everything": {
-        "database": {"existingSecret": "kubeserve", "key": "database-url"},
-        "auth": {"existingSecret": "kubeserve", "key": "jwt-key"},
-        "storage": {"existingSecret": "kubeserve", "accessKeyKey": "s3-access", "secretKeyKey": "s3-secret"},
-        "metrics": {"existingSecret": "kubeserve", "key": "scrape-token"},
+    "one-secret-for-everything": {  # the default keys differ, so one Secret can hold them all
+        key: {"existingSecret": "kubeserve"} for key in ("database", "auth", "storage", "metrics")
     },
     "pinned-and-tuned": {
         "image": {"repository": "registry.example.org/ml/kubeserve", "digest": "sha256:" + "ab" * 32},
         "imagePullSecrets": [{"name": "registry"}],
+        "database": {"existingSecret": "pg-app", "key": "uri"},  # CloudNativePG's app Secret
         "config": {"publicUrl": "https://ml.example.org", "extraEnv": {"KUBESERVE_WARM_POOL_SIZE": 0}},
         "storage": {"endpoint": "s3.amazonaws.com", "secure": True, "region": "eu-west-1"},
         "networkPolicy": {
@@ -143,8 +143,9 @@ def test_the_network_policy_polices_both_directions(case: tuple[str, list[Doc]])
         == one(docs, "Deployment")["spec"]["selector"]["matchLabels"]
     )
     assert all(rule.get("from") for rule in policy["spec"]["ingress"])  # never "from anywhere" by default
-    dns, tenants, *others = policy["spec"]["egress"]
+    dns, own_namespace, tenants, *others = policy["spec"]["egress"]
     assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {(53, "UDP"), (53, "TCP")}
+    assert own_namespace == {"to": [{"podSelector": {}}]}
     assert tenants["to"][0]["namespaceSelector"]["matchExpressions"][0]["operator"] == "Exists"
     if name == "pinned-and-tuned":
         assert [rule["to"] for rule in others] == [
@@ -246,6 +247,11 @@ def test_no_rendered_object_holds_secret_material(case: tuple[str, list[Doc]]) -
         "KUBESERVE_S3_ACCESS_KEY",
         "KUBESERVE_S3_SECRET_KEY",
     }
+    refs = [
+        (env["valueFrom"]["secretKeyRef"]["name"], env["valueFrom"]["secretKeyRef"]["key"])
+        for env in container["env"]
+    ]
+    assert len(set(refs)) == len(refs), "two settings read the same Secret key"
     for env in container["env"]:
         assert "value" not in env and set(env["valueFrom"]) == {"secretKeyRef"}, env["name"]
 
@@ -296,3 +302,17 @@ def test_notes_print_the_first_steps() -> None:
     text = notes(merged(SECRETS, {"serviceMonitor": {"enabled": True}, "metrics": {"existingSecret": "m"}}))
     assert "no ServiceMonitor CRD" in text
     assert "port-forward service/kubeserve 8000:80" in notes(SECRETS)
+
+
+GOLDEN = Path(__file__).parent / "golden" / "chart-ingress.yaml"
+
+
+def test_the_rendered_chart_matches_its_golden_file() -> None:
+    """Every rendered line, reviewed once: a template change shows up as a diff of this file."""
+    text = dump(render(merged(SECRETS, MATRIX["ingress"])))
+    if os.environ.get("KUBESERVE_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(text)
+    assert text == GOLDEN.read_text(), (
+        "intended? KUBESERVE_UPDATE_GOLDEN=1 pytest tests/kubernetes, review the diff"
+    )
