@@ -25,6 +25,7 @@ from kubeserve.storage.base import ArtifactStore
 
 MODEL_EXTENSIONS = (".joblib", ".pkl", ".pickle")
 REQUIREMENTS_FILE = "requirements.txt"
+UPLOAD_IN_PROGRESS = "another upload to this version is in progress"
 UPLOAD_FIELDS = ("status", "s3_path", "sha256", "size_bytes", "signature", "error")
 
 
@@ -129,17 +130,22 @@ async def upload(
     the version back as it was.
     """
     version, model = await get_version(session, user, version_id)
+    if version.status == VersionStatus.BUILDING and version.s3_path is None:
+        raise Conflict(UPLOAD_IN_PROGRESS)
     if version.status in (VersionStatus.BUILDING, VersionStatus.READY):
         raise Conflict(f"version is {version.status}; create a new version to upload again")
     versions = VersionRepository(session)
     previous = {name: getattr(version, name) for name in UPLOAD_FIELDS}
     if not await versions.claim_for_upload(version.id, version.status):
-        raise Conflict("another upload to this version is in progress")
+        raise Conflict(UPLOAD_IN_PROGRESS)
+    await session.refresh(version)  # the claim was written by another session
     staging_root = settings.data_dir / "staging"
     staging_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=staging_root) as staging:
         try:
-            key, model_file = await _store_upload(store, settings, request, model, version, Path(staging))
+            key, model_file = await _store_upload(
+                store, settings, request, version_prefix(model, version), previous["s3_path"], Path(staging)
+            )
         except BaseException:  # released before the staging files go: nothing half-done is seen
             await versions.release_upload_claim(version.id, previous)
             raise
@@ -165,11 +171,12 @@ async def _store_upload(
     store: ArtifactStore,
     settings: Settings,
     request: Request,
-    model: Model,
-    version: ModelVersion,
+    prefix: str,
+    previous_key: str | None,
     tmp: Path,
 ) -> tuple[str, StagedFile]:
-    """Stream the files to a private staging dir, then into the store; returns the model's key."""
+    """Stream the files to a private staging dir, then into the store under `prefix`;
+    returns the model's key."""
     files = await receive_files(request, upload_rules(settings), tmp)
     model_file = files.get("model_file")
     if model_file is None or model_file.size == 0:
@@ -183,18 +190,17 @@ async def _store_upload(
     if shipped is not None:
         packed = tmp / code.CODE_FILE
         await asyncio.to_thread(code.pack, shipped.path, shipped.filename, packed, settings.max_code_bytes)
-    prefix = version_prefix(model, version)
     key = f"{prefix}model{model_file.extension}"
     try:
         # Requirements and code first: the model key is what the version will point at.
         await store.put_file(prefix + REQUIREMENTS_FILE, requirements_path)
         if shipped is not None:
             await store.put_file(prefix + code.CODE_FILE, packed)
-        elif version.s3_path is not None:  # a re-upload without code: none of the old one's
+        elif previous_key is not None:  # a re-upload without code: none of the old one's
             await store.delete(prefix + code.CODE_FILE)
         await store.put_file(key, model_file.path)
     except BaseException:
-        if version.s3_path is None:  # nothing was there before: leave nothing behind
+        if previous_key is None:  # nothing was there before: leave nothing behind
             await store.delete_prefix(prefix)
         raise
     return key, model_file
