@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from tests.kubernetes.chart import (
     SERVICE_MONITOR_API,
     by_kind,
     dump,
+    helm3,
     merged,
     notes,
     one,
@@ -31,7 +33,9 @@ Doc = dict[str, Any]
 MATRIX: dict[str, Doc] = {
     "defaults": {},
     "ingress": {"ingress": {"enabled": True, "host": "ml.example.org", "tlsSecretName": "ml-tls"}},
-    "ingress-gateway-only": {"ingress": {"enabled": True, "gatewayOnly": True, "className": "traefik"}},
+    "ingress-gateway-only": {
+        "ingress": {"enabled": True, "gatewayOnly": True, "className": "", "host": "ml.example.org"}
+    },
     "service-monitor": {
         "serviceMonitor": {"enabled": True},
         "metrics": {"existingSecret": "kubeserve-scrape"},
@@ -122,7 +126,7 @@ def test_the_ingress_routes_the_gateway_without_rewriting(case: tuple[str, list[
         assert path["backend"]["service"] == {"name": service["metadata"]["name"], "port": {"name": "http"}}
     annotations = ingress["metadata"].get("annotations") or {}
     assert not any("rewrite-target" in key for key in annotations)
-    if ingress["spec"]["ingressClassName"] == "nginx":  # uploads of 500 MB pass nginx's 1 MB default
+    if ingress["spec"].get("ingressClassName") == "nginx":  # uploads of 500 MB pass nginx's 1 MB default
         assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "600m"
     config = one(docs, "ConfigMap")["data"]
     host = ingress["spec"]["rules"][0]["host"]
@@ -194,11 +198,30 @@ def test_lint_is_clean_in_strict_mode(version: str) -> None:
         assert [m for m in report["messages"] if m["severity"] >= 2] == []
 
 
+def test_helm3_lint_is_clean_in_strict_mode(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text(dump([merged(SECRETS, MATRIX["ingress"])]))
+    result = subprocess.run(
+        [helm3(), "lint", "--strict", str(CHART), "-f", str(values), "--kube-version", "1.29.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 chart(s) linted, 0 chart(s) failed" in result.stdout
+
+
 @pytest.mark.parametrize("missing", ["database", "auth", "storage"])
 def test_a_missing_existing_secret_is_refused(missing: str) -> None:
     values = {key: value for key, value in SECRETS.items() if key != missing}
     with pytest.raises(helm.HelmRenderError, match=f"{missing}.existingSecret"):
         render(values)
+
+
+def test_an_ingress_needs_a_host() -> None:
+    with pytest.raises(helm.HelmRenderError, match="ingress.host"):
+        render(merged(SECRETS, {"ingress": {"enabled": True}}))
 
 
 def test_a_service_monitor_needs_the_scrape_token_secret() -> None:
@@ -316,3 +339,35 @@ def test_the_rendered_chart_matches_its_golden_file() -> None:
     assert text == GOLDEN.read_text(), (
         "intended? KUBESERVE_UPDATE_GOLDEN=1 pytest tests/kubernetes, review the diff"
     )
+
+
+def test_the_paths_the_chart_names_are_served_by_the_control_plane(tmp_path: Path) -> None:
+    """Probes, the ServiceMonitor and the ingress's gateway path point at routes the app has."""
+    from kubeserve.app import create_app
+    from kubeserve.config import Settings
+
+    app = create_app(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    served = set(app.openapi()["paths"])
+    docs = render(merged(SECRETS, MATRIX["ingress"]))
+    container = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["path"] in served
+    assert (
+        "/metrics" in served
+    )  # the ServiceMonitor's path (test_a_service_monitor_when_the_cluster_has_the_crd)
+    gateway_paths = [p["path"] for p in one(docs, "Ingress")["spec"]["rules"][0]["http"]["paths"]]
+    assert gateway_paths[0] == "/api/v1/predict"
+    assert any(path.startswith(gateway_paths[0] + "/") for path in served)
+
+
+def test_every_variable_the_chart_sets_is_a_setting(case: tuple[str, list[Doc]]) -> None:
+    """Settings ignore unknown KUBESERVE_* variables, so a misspelt one would be silently lost."""
+    from kubeserve.config import Settings
+
+    _, docs = case
+    container = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    names = list(one(docs, "ConfigMap")["data"]) + [env["name"] for env in container["env"]]
+    for name in names:
+        assert name.startswith("KUBESERVE_") and name[len("KUBESERVE_") :].lower() in Settings.model_fields, (
+            name
+        )
