@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     """Largest model file accepted by an upload."""
     max_requirements_size_kb: int = Field(default=1024, gt=0)
     """Largest requirements.txt accepted by an upload."""
+    max_code_size_mb: int = Field(default=10, gt=0)
+    """Largest shipped code (code_file: .py, .zip or .tar.gz), uploaded and unpacked."""
     login_max_failures: int = Field(default=5, gt=0)
     """Failed logins for one email from one client address before back-off starts (429)."""
     login_back_off_seconds: float = Field(default=2, gt=0)
@@ -132,6 +134,10 @@ class Settings(BaseSettings):
     @property
     def max_requirements_bytes(self) -> int:
         return self.max_requirements_size_kb * 1024
+
+    @property
+    def max_code_bytes(self) -> int:
+        return self.max_code_size_mb * 1024 * 1024
 
     @cached_property
     def jwt_key(self) -> str:

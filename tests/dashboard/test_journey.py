@@ -284,6 +284,8 @@ def test_refused_files_and_a_failed_build(
     )
     page.click("text=Upload and build")
     expect(page.locator("main [role=alert]").last).to_have_text("Choose a model file to upload.")
+    page.set_input_files("input[name=code_file]", str(notes))
+    expect(page.get_by_test_id("refused-code_file")).to_contain_text("notes.txt is not a .py, ")
 
     page.set_input_files("input[name=model_file]", str(broken))
     page.fill("#name", "Not A Slug")

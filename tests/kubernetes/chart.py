@@ -91,6 +91,16 @@ def render_helm3(
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump(docs: list[Doc]) -> str:
+    """YAML without anchors (scanners and readers of golden files expect plain documents)."""
+    return yaml.dump_all(docs, Dumper=_NoAliases, sort_keys=False)
+
+
 def by_kind(docs: list[Doc], kind: str) -> list[Doc]:
     return [doc for doc in docs if doc["kind"] == kind]
 

@@ -4,7 +4,9 @@ values that must be refused are refused."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ from tests.kubernetes.chart import (
     SECRETS,
     SERVICE_MONITOR_API,
     by_kind,
+    dump,
+    helm3,
     merged,
     notes,
     one,
@@ -29,7 +33,9 @@ Doc = dict[str, Any]
 MATRIX: dict[str, Doc] = {
     "defaults": {},
     "ingress": {"ingress": {"enabled": True, "host": "ml.example.org", "tlsSecretName": "ml-tls"}},
-    "ingress-gateway-only": {"ingress": {"enabled": True, "gatewayOnly": True, "className": "traefik"}},
+    "ingress-gateway-only": {
+        "ingress": {"enabled": True, "gatewayOnly": True, "className": "", "host": "ml.example.org"}
+    },
     "service-monitor": {
         "serviceMonitor": {"enabled": True},
         "metrics": {"existingSecret": "kubeserve-scrape"},
@@ -38,18 +44,18 @@ MATRIX: dict[str, Doc] = {
     "one-replica": {"replicaCount": 1},
     "three-replicas": {"replicaCount": 3, "podDisruptionBudget": {"maxUnavailable": 2}},
     "no-network-policy": {"networkPolicy": {"enabled": False}},
-    "one-secret-for-everything": {
-        "database": {"existingSecret": "kubeserve", "key": "database-url"},
-        "auth": {"existingSecret": "kubeserve", "key": "jwt-key"},
-        "storage": {"existingSecret": "kubeserve", "accessKeyKey": "s3-access", "secretKeyKey": "s3-secret"},
-        "metrics": {"existingSecret": "kubeserve", "key": "scrape-token"},
+    "one-secret-for-everything": {  # the default keys differ, so one Secret can hold them all
+        key: {"existingSecret": "kubeserve"} for key in ("database", "auth", "storage", "metrics")
     },
     "pinned-and-tuned": {
         "image": {"repository": "registry.example.org/ml/kubeserve", "digest": "sha256:" + "ab" * 32},
         "imagePullSecrets": [{"name": "registry"}],
+        "database": {"existingSecret": "pg-app", "key": "uri"},  # CloudNativePG's app Secret
         "config": {"publicUrl": "https://ml.example.org", "extraEnv": {"KUBESERVE_WARM_POOL_SIZE": 0}},
         "storage": {"endpoint": "s3.amazonaws.com", "secure": True, "region": "eu-west-1"},
-        "networkPolicy": {"egress": [{"port": 443, "cidr": "10.0.0.0/8"}]},
+        "networkPolicy": {
+            "egress": [{"port": 443, "cidr": "10.0.0.0/8"}, {"port": 5432, "namespace": "databases"}]
+        },
         "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "4", "memory": "4Gi"}},
     },
 }
@@ -120,7 +126,7 @@ def test_the_ingress_routes_the_gateway_without_rewriting(case: tuple[str, list[
         assert path["backend"]["service"] == {"name": service["metadata"]["name"], "port": {"name": "http"}}
     annotations = ingress["metadata"].get("annotations") or {}
     assert not any("rewrite-target" in key for key in annotations)
-    if ingress["spec"]["ingressClassName"] == "nginx":  # uploads of 500 MB pass nginx's 1 MB default
+    if ingress["spec"].get("ingressClassName") == "nginx":  # uploads of 500 MB pass nginx's 1 MB default
         assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "600m"
     config = one(docs, "ConfigMap")["data"]
     host = ingress["spec"]["rules"][0]["host"]
@@ -141,8 +147,15 @@ def test_the_network_policy_polices_both_directions(case: tuple[str, list[Doc]])
         == one(docs, "Deployment")["spec"]["selector"]["matchLabels"]
     )
     assert all(rule.get("from") for rule in policy["spec"]["ingress"])  # never "from anywhere" by default
-    dns = policy["spec"]["egress"][0]
+    dns, own_namespace, tenants, *others = policy["spec"]["egress"]
     assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {(53, "UDP"), (53, "TCP")}
+    assert own_namespace == {"to": [{"podSelector": {}}]}
+    assert tenants["to"][0]["namespaceSelector"]["matchExpressions"][0]["operator"] == "Exists"
+    if name == "pinned-and-tuned":
+        assert [rule["to"] for rule in others] == [
+            [{"ipBlock": {"cidr": "10.0.0.0/8"}}],
+            [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "databases"}}}],
+        ]
 
 
 def test_no_service_monitor_without_its_crd(case: tuple[str, list[Doc]]) -> None:
@@ -185,11 +198,30 @@ def test_lint_is_clean_in_strict_mode(version: str) -> None:
         assert [m for m in report["messages"] if m["severity"] >= 2] == []
 
 
+def test_helm3_lint_is_clean_in_strict_mode(tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text(dump([merged(SECRETS, MATRIX["ingress"])]))
+    result = subprocess.run(
+        [helm3(), "lint", "--strict", str(CHART), "-f", str(values), "--kube-version", "1.29.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 chart(s) linted, 0 chart(s) failed" in result.stdout
+
+
 @pytest.mark.parametrize("missing", ["database", "auth", "storage"])
 def test_a_missing_existing_secret_is_refused(missing: str) -> None:
     values = {key: value for key, value in SECRETS.items() if key != missing}
     with pytest.raises(helm.HelmRenderError, match=f"{missing}.existingSecret"):
         render(values)
+
+
+def test_an_ingress_needs_a_host() -> None:
+    with pytest.raises(helm.HelmRenderError, match="ingress.host"):
+        render(merged(SECRETS, {"ingress": {"enabled": True}}))
 
 
 def test_a_service_monitor_needs_the_scrape_token_secret() -> None:
@@ -210,6 +242,8 @@ def test_a_service_monitor_needs_the_scrape_token_secret() -> None:
         {"image": {"digest": "latest"}},
         {"ingress": {"host": "Not A Host"}},
         {"database": {"password": "hunter2"}},
+        {"networkPolicy": {"egress": [{"port": 5432}]}},
+        {"networkPolicy": {"egress": [{"port": 5432, "cidr": "10.0.0.0/8", "namespace": "db"}]}},
         {"storage": {"accessKey": "AKIA..."}},
     ],
 )
@@ -236,6 +270,11 @@ def test_no_rendered_object_holds_secret_material(case: tuple[str, list[Doc]]) -
         "KUBESERVE_S3_ACCESS_KEY",
         "KUBESERVE_S3_SECRET_KEY",
     }
+    refs = [
+        (env["valueFrom"]["secretKeyRef"]["name"], env["valueFrom"]["secretKeyRef"]["key"])
+        for env in container["env"]
+    ]
+    assert len(set(refs)) == len(refs), "two settings read the same Secret key"
     for env in container["env"]:
         assert "value" not in env and set(env["valueFrom"]) == {"secretKeyRef"}, env["name"]
 
@@ -286,3 +325,49 @@ def test_notes_print_the_first_steps() -> None:
     text = notes(merged(SECRETS, {"serviceMonitor": {"enabled": True}, "metrics": {"existingSecret": "m"}}))
     assert "no ServiceMonitor CRD" in text
     assert "port-forward service/kubeserve 8000:80" in notes(SECRETS)
+
+
+GOLDEN = Path(__file__).parent / "golden" / "chart-ingress.yaml"
+
+
+def test_the_rendered_chart_matches_its_golden_file() -> None:
+    """Every rendered line, reviewed once: a template change shows up as a diff of this file."""
+    text = dump(render(merged(SECRETS, MATRIX["ingress"])))
+    if os.environ.get("KUBESERVE_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(text)
+    assert text == GOLDEN.read_text(), (
+        "intended? KUBESERVE_UPDATE_GOLDEN=1 pytest tests/kubernetes, review the diff"
+    )
+
+
+def test_the_paths_the_chart_names_are_served_by_the_control_plane(tmp_path: Path) -> None:
+    """Probes, the ServiceMonitor and the ingress's gateway path point at routes the app has."""
+    from kubeserve.app import create_app
+    from kubeserve.config import Settings
+
+    app = create_app(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    served = set(app.openapi()["paths"])
+    docs = render(merged(SECRETS, MATRIX["ingress"]))
+    container = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["path"] in served
+    assert (
+        "/metrics" in served
+    )  # the ServiceMonitor's path (test_a_service_monitor_when_the_cluster_has_the_crd)
+    gateway_paths = [p["path"] for p in one(docs, "Ingress")["spec"]["rules"][0]["http"]["paths"]]
+    assert gateway_paths[0] == "/api/v1/predict"
+    assert any(path.startswith(gateway_paths[0] + "/") for path in served)
+
+
+def test_every_variable_the_chart_sets_is_a_setting(case: tuple[str, list[Doc]]) -> None:
+    """Settings ignore unknown KUBESERVE_* variables, so a misspelt one would be silently lost."""
+    from kubeserve.config import Settings
+
+    _, docs = case
+    container = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    names = list(one(docs, "ConfigMap")["data"]) + [env["name"] for env in container["env"]]
+    for name in names:
+        assert name.startswith("KUBESERVE_") and name[len("KUBESERVE_") :].lower() in Settings.model_fields, (
+            name
+        )

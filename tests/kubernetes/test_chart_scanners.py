@@ -10,12 +10,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-from tests.kubernetes.chart import SECRETS, SERVICE_MONITOR_API, TOOLS_BIN, merged, render, render_helm3
+from tests.kubernetes.chart import SECRETS, SERVICE_MONITOR_API, TOOLS_BIN, dump, merged, render, render_helm3
 from tests.kubernetes.test_chart import MATRIX
 
 pytestmark = pytest.mark.slow
@@ -38,11 +37,6 @@ CHECKOV_SKIPS = {
 }
 
 
-class _NoAliases(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 @pytest.fixture(scope="module")
 def manifests(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every object of the value matrix (and the ServiceMonitor variant), one file each."""
@@ -56,7 +50,7 @@ def manifests(tmp_path_factory: pytest.TempPathFactory) -> Path:
     seen: set[str] = set()
     for case, docs in rendered.items():
         for index, doc in enumerate(docs):
-            text = yaml.dump(doc, Dumper=_NoAliases)
+            text = dump([doc])
             if text not in seen:  # the same object from several cases is scanned once
                 seen.add(text)
                 (root / "chart" / f"{case}-{index:02d}-{doc['kind'].lower()}.yaml").write_text(text)

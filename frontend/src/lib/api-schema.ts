@@ -460,7 +460,9 @@ export interface paths {
         put?: never;
         /**
          * Upload
-         * @description Upload `model_file` (.joblib/.pkl/.pickle) and optional `requirements_file` (.txt).
+         * @description Upload `model_file` (.joblib/.pkl/.pickle), optional `requirements_file` (.txt) and
+         *     optional `code_file`: your own Python code the model needs (.py, or a .zip/.tar.gz of
+         *     modules and packages; classes pickled as `__main__.X` are found in it).
          *
          *     The version becomes `Building`; a sandboxed build then marks it `Ready` or `Failed`.
          */
@@ -1786,6 +1788,8 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
+                    /** Format: binary */
+                    code_file?: string;
                     /** Format: binary */
                     model_file: string;
                     /** Format: binary */

@@ -17,6 +17,7 @@ def serve_model(
     artifact: Annotated[str | None, Opt(help="Model file: path, file:// or s3:// URI.")] = None,
     requirements: Annotated[str | None, Opt(help="requirements.txt (path or URI).")] = None,
     sha256: Annotated[str | None, Opt(help="Expected sha256 of the artifact.")] = None,
+    code: Annotated[str | None, Opt(help="Shipped code: a code.zip (path or URI).")] = None,
     name: Annotated[str | None, Opt(help="Model name (V2 path); default model.")] = None,
     version: Annotated[str | None, Opt(help="Model version (V2 model_version); default 1.")] = None,
     host: Annotated[str | None, Opt(help="Bind address; default 127.0.0.1.")] = None,
@@ -45,6 +46,6 @@ def serve_model(
         raise typer.Exit(2) from None
     from kubeserve.inference.server import serve
 
-    code = serve(settings)
-    if code:
-        raise typer.Exit(code)
+    status = serve(settings)
+    if status:
+        raise typer.Exit(status)

@@ -51,17 +51,23 @@ def decode_predict(body: bytes, model: ModelRuntime) -> tuple[Payload, str]:
         split = doc["dataframe_split"]
         if not isinstance(split, dict):
             raise Unprocessable('"dataframe_split" must be {"columns": [...], "data": [[...]]}')
-        return frames.from_split(split.get("columns"), split.get("data"), model), method
+        return _split(split.get("columns"), split.get("data"), model), method
     if "dataframe_records" in doc:
         return decode_rows(doc["dataframe_records"], model), method
     if "columns" in doc:
-        return frames.from_split(doc["columns"], doc.get("data"), model), method
+        return _split(doc["columns"], doc.get("data"), model), method
     for key in ROWS_KEYS:
         if key in doc:
             return decode_rows(doc[key], model), method
     raise Unprocessable(
         'body needs "data" (or "instances"): a list of rows, records, or {"columns": [...], "data": [...]}'
     )
+
+
+def _split(columns: Any, data: Any, model: ModelRuntime) -> Payload:
+    if model.columns is None:  # a model fit without names: the values, in order (a CSV's rows)
+        return decode_rows(data, model)
+    return frames.from_split(columns, data, model)
 
 
 def decode_rows(data: Any, model: ModelRuntime) -> Payload:

@@ -1,6 +1,6 @@
 """The build check, run in a sandboxed child: `python -m kubeserve.inference.inspect`.
 
-    --model PATH [--requirements PATH] --packages-dir DIR
+    --model PATH [--requirements PATH] [--code ZIP] --packages-dir DIR
 
 Scans the pickle without executing it, installs what the requirements add (and the
 scikit-learn version the artifact records, when requirements.txt pins none), loads the model,
@@ -23,7 +23,11 @@ class BuildFailed(Exception):
 
 
 def inspect_model(
-    model: Path, requirements: Path | None, packages_dir: Path, index_url: str | None = None
+    model: Path,
+    requirements: Path | None,
+    packages_dir: Path,
+    index_url: str | None = None,
+    code: Path | None = None,
 ) -> dict[str, Any]:
     """The signature of the model, or BuildFailed. Unpickles: only ever call in a child."""
     from kubeserve.inference import installer
@@ -45,14 +49,18 @@ def inspect_model(
         raise BuildFailed(str(exc)) from None
     if scan.suspicious:
         notes.append(f"the pickle imports {', '.join(scan.suspicious)}: it runs code when loaded")
+    from kubeserve.inference import shipped
     from kubeserve.inference.model import ModelLoadError, SklearnModel
     from kubeserve.inference.signature import describe
 
+    modules = shipped.activate(code) if code is not None else []
     try:
-        loaded = SklearnModel.load(model)
+        loaded = SklearnModel.load(model, modules)
     except ModelLoadError as exc:
         raise BuildFailed(str(exc)) from None
     signature = describe(loaded)
+    if code is not None:
+        signature["code"] = {"modules": modules}
     signature.update(
         pickle_modules=scan.modules,
         pickle_globals=scan.globals,
@@ -69,13 +77,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--requirements", type=Path)
     parser.add_argument("--packages-dir", type=Path, required=True)
+    parser.add_argument("--code", type=Path, help="the user's shipped code (code.zip)")
     parser.add_argument("--index-url", help="package index (default: pip's, PIP_INDEX_URL)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     try:
         answer: dict[str, Any] = {
             "ok": True,
-            "signature": inspect_model(args.model, args.requirements, args.packages_dir, args.index_url),
+            "signature": inspect_model(
+                args.model, args.requirements, args.packages_dir, args.index_url, args.code
+            ),
         }
     except BuildFailed as exc:
         answer = {"ok": False, "error": str(exc)}

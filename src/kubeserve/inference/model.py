@@ -66,17 +66,24 @@ class SklearnModel:
         self.predict_seconds = 0.0
 
     @classmethod
-    def load(cls, path: Path) -> SklearnModel:
-        """Unpickle `path` (joblib or plain pickle). Runs the file's code: only in a child."""
+    def load(cls, path: Path, shipped: list[str] | None = None) -> SklearnModel:
+        """Unpickle `path` (joblib or plain pickle). Runs the file's code: only in a child.
+
+        `shipped`: the modules of the user's shipped code (already importable)."""
         import joblib
+
+        from kubeserve.inference.shipped import HOW_TO_SHIP, explain_missing
 
         try:
             obj = joblib.load(path)
         except ModuleNotFoundError as exc:
             raise ModelLoadError(
-                f"the model needs the module '{exc.name}', which is not "
-                "installed: add its package to requirements.txt"
+                f"the model needs the module '{exc.name}', which is not installed: add its "
+                f"package to requirements.txt, or if it is your own code, {HOW_TO_SHIP}"
             ) from exc
+        except AttributeError as exc:
+            reason = explain_missing(exc, shipped or [])
+            raise ModelLoadError(reason or f"could not load the model: AttributeError: {exc}") from exc
         except Exception as exc:
             raise ModelLoadError(f"could not load the model: {type(exc).__name__}: {exc}") from exc
         # Rows sent as plain lists to a model fit on a DataFrame are expected here.

@@ -17,6 +17,8 @@ class ModelServerSettings(BaseSettings):
     """The model file: a local path, a file:// URI or s3://bucket/key."""
     requirements: str | None = None
     """requirements.txt (path or URI); what it adds is pip-installed into packages_dir."""
+    code: str | None = None
+    """The user's shipped code: a code.zip (path or URI) put on sys.path before loading."""
     sha256: str | None = None
     """Expected sha256 of the artifact; a mismatch refuses to start."""
     name: str = "model"

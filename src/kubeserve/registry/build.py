@@ -36,6 +36,11 @@ def requirements_key(model_key: str) -> str:
     return model_key.rsplit("/", 1)[0] + "/requirements.txt"
 
 
+def code_key(model_key: str) -> str:
+    """The key of the shipped code (code.zip) stored next to a version's model file, if any."""
+    return model_key.rsplit("/", 1)[0] + "/code.zip"
+
+
 class Builder:
     """Runs builds as background tasks; `resume()` re-queues builds a restart interrupted."""
 
@@ -98,12 +103,16 @@ class Builder:
             requirements = workdir / "requirements.txt"
             await self.store.fetch_to(key, model_path)
             await self.store.fetch_to(requirements_key(key), requirements)
-            return await self._inspect(version_id, model_path, requirements, workdir)
+            code = None
+            if await self.store.exists(code_key(key)):
+                code = workdir / "code.zip"
+                await self.store.fetch_to(code_key(key), code)
+            return await self._inspect(version_id, model_path, requirements, workdir, code)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
     async def _inspect(
-        self, version_id: int, model: Path, requirements: Path, workdir: Path
+        self, version_id: int, model: Path, requirements: Path, workdir: Path, code: Path | None = None
     ) -> dict[str, Any]:
         timeout = self.settings.build_timeout_seconds
         extra = {"PIP_INDEX_URL": self.settings.pip_index_url} if self.settings.pip_index_url else {}
@@ -117,6 +126,7 @@ class Builder:
             str(requirements),
             "--packages-dir",
             str(packages_dir(self.settings, version_id)),
+            *(["--code", str(code)] if code is not None else []),
             cwd=workdir,
             env=process.scrubbed_env(str(workdir), extra),
             stdout=asyncio.subprocess.PIPE,

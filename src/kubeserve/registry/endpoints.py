@@ -34,6 +34,7 @@ UPLOAD_BODY = {
                     "properties": {
                         "model_file": {"type": "string", "format": "binary"},
                         "requirements_file": {"type": "string", "format": "binary"},
+                        "code_file": {"type": "string", "format": "binary"},
                     },
                     "required": ["model_file"],
                 }
@@ -115,7 +116,9 @@ async def upload(
     builder: BuilderDep,
     settings: SettingsDep,
 ) -> Any:
-    """Upload `model_file` (.joblib/.pkl/.pickle) and optional `requirements_file` (.txt).
+    """Upload `model_file` (.joblib/.pkl/.pickle), optional `requirements_file` (.txt) and
+    optional `code_file`: your own Python code the model needs (.py, or a .zip/.tar.gz of
+    modules and packages; classes pickled as `__main__.X` are found in it).
 
     The version becomes `Building`; a sandboxed build then marks it `Ready` or `Failed`.
     """

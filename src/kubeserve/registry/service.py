@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from kubeserve.config import Settings
 from kubeserve.db import after_commit
 from kubeserve.errors import Conflict, NotFound, Unprocessable
 from kubeserve.orm import Model, ModelVersion, User, VersionStatus
+from kubeserve.registry import code
 from kubeserve.registry.build import Builder
 from kubeserve.registry.repository import ModelRepository, VersionRepository
 from kubeserve.registry.schemas import ModelCreate, ModelUpdate, VersionCreate
@@ -96,6 +98,7 @@ def upload_rules(settings: Settings) -> dict[str, FieldRule]:
     return {
         "model_file": FieldRule(MODEL_EXTENSIONS, settings.max_model_bytes),
         "requirements_file": FieldRule((".txt",), settings.max_requirements_bytes),
+        "code_file": FieldRule(code.EXTENSIONS, settings.max_code_bytes),
     }
 
 
@@ -129,11 +132,21 @@ async def upload(
         if requirements is None:
             requirements_path.write_bytes(b"")
         _check_text(requirements_path)
+        shipped = files.get("code_file")
+        if shipped is not None:
+            packed = Path(tmp) / code.CODE_FILE
+            await asyncio.to_thread(
+                code.pack, shipped.path, shipped.filename, packed, settings.max_code_bytes
+            )
         prefix = version_prefix(model, version)
         key = f"{prefix}model{model_file.extension}"
         try:
-            # Requirements first: the model key is what the version will point at.
+            # Requirements and code first: the model key is what the version will point at.
             await store.put_file(prefix + REQUIREMENTS_FILE, requirements_path)
+            if shipped is not None:
+                await store.put_file(prefix + code.CODE_FILE, packed)
+            elif version.s3_path is not None:  # a re-upload without code: none of the old one's
+                await store.delete(prefix + code.CODE_FILE)
             await store.put_file(key, model_file.path)
         except BaseException:
             if version.s3_path is None:  # nothing was there before: leave nothing behind

@@ -17,7 +17,7 @@ import { uploadVersion, type UploadFiles } from "@/lib/upload";
 const FIELD_TEXT: Record<string, [string, string]> = {
   model_file: ["Model file", "A fitted scikit-learn estimator or pipeline saved with joblib or pickle."],
   requirements_file: ["Requirements", "A requirements.txt with what the model needs beyond scikit-learn."],
-  code_file: ["Code file", "Your own Python module the model imports (custom transformers)."],
+  code_file: ["Code file", "Your own Python code the model imports (custom transformers): a .py, or an archive of modules."],
 };
 
 function fieldText(field: string): [string, string] {
