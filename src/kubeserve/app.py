@@ -24,6 +24,7 @@ from kubeserve.deployments.endpoints import router as deployments_router
 from kubeserve.deployments.gateway import Gateway
 from kubeserve.deployments.gateway_asgi import OPENAPI_PATHS, GatewayFront
 from kubeserve.deployments.reconciler import Reconciler
+from kubeserve.disk import prepare_data_dir, sweep_orphans
 from kubeserve.errors import KubeServeError
 from kubeserve.observability.endpoints import router as observability_router
 from kubeserve.observability.http import HttpMetrics
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(settings)
         engine = create_engine(settings.sqlalchemy_url)
         await migrations.upgrade(engine)
         app.state.settings = settings
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         active = runtime or build_runtime(settings, app.state.store)
         app.state.reconciler = Reconciler(settings, active, app.state.store, app.state.sessionmaker)
         app.state.gateway = Gateway(settings, active, app.state.sessionmaker, app.state.api_key_cache)
+        await sweep_orphans(settings, app.state.sessionmaker)
         await app.state.builder.resume()
         await app.state.reconciler.start()
         log.info("KubeServe control plane ready at %s", settings.base_url)

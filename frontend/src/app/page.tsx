@@ -45,7 +45,7 @@ function Hub() {
         </EmptyState>
       )}
       {models.data && models.data.length > 0 && (
-        <ul className="grid gap-4 md:grid-cols-2">
+        <ul className="grid grid-cols-1 gap-4 md:grid-cols-2">
           {models.data.map((model) => (
             <ModelRow key={model.id} model={model} />
           ))}

@@ -15,7 +15,7 @@ export function Stats({ deploymentId }: { deploymentId: number }) {
     );
   const h = stats.history;
   return (
-    <div className="grid gap-3 sm:grid-cols-2" data-testid="stats-charts">
+    <div className="grid grid-cols-1 gap-3 sm:grid-cols-2" data-testid="stats-charts">
       <LineChart title="Requests" unit="req/s" series={[{ name: "rate", color: "#4f46e5", values: h.map((p) => p.rps) }]} />
       <LineChart title="Errors" unit="req/s" series={[{ name: "errors", color: "#dc2626", values: h.map((p) => p.errors) }]} />
       <LineChart
