@@ -9,24 +9,34 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from kubeserve.config import Settings
 from kubeserve.inference.artifact import local_path
+from kubeserve.registry.build import packages_dir
 from kubeserve.runtime import process
-from kubeserve.runtime.base import DeploymentSpec, Endpoint
+from kubeserve.runtime.base import DeploymentSpec, Upstream
 from kubeserve.runtime.local.boxes import ReplicaFiles, Serving
 from kubeserve.runtime.local.pool import Launcher, Process
-from kubeserve.runtime.local.probes import answers_again, append_line, client_for, tail_lines, wait_ready
+from kubeserve.runtime.local.probes import (
+    answers_again,
+    append_line,
+    client_for,
+    exit_or_timeout,
+    tail_lines,
+    wait_ready,
+)
 from kubeserve.runtime.local.warm_child import log_file
 
 STABLE_SECONDS = 10.0  # up this long, a replica has recovered: its crash count starts over
 BACKOFF_FIRST, BACKOFF_CAP = 0.5, 30.0
 RECHECK_SECONDS = 5.0  # how long a replica the gateway could not reach gets to answer again
 MESSAGE_LINES = 20
+# Exit statuses of a replica killed by SIGKILL/SIGTERM: of its process, or (128 + signal) of the
+# sandbox whose process was. A replica that exits by itself, or on SIGSEGV etc., died of its work.
+KILLED_FROM_OUTSIDE = frozenset({-9, -15, 137, 143})
 
 
 class ReplicaState(enum.StrEnum):
@@ -36,6 +46,25 @@ class ReplicaState(enum.StrEnum):
     BACKOFF = "backoff"  # crashed, waiting before the next start
     FAILED = "failed"  # gave up: see `message`
     STOPPED = "stopped"
+
+
+@dataclass(eq=False)
+class Endpoint(Upstream):
+    """A ready local replica; `in_flight` is kept by the gateway (through the TrafficHook)."""
+
+    in_flight: int = 0
+    proc: Process | None = None
+    stopped: bool = False  # we stopped it (retired, deleted): its requests may be replayed
+
+    async def died_from_outside(self, wait: float = 1.0) -> bool:
+        """After a request's connection dropped: whether the process was stopped or killed
+        from outside (replay is safe) rather than dying of the request (it is not)."""
+        if self.stopped or self.proc is None:
+            return True
+        await exit_or_timeout(self.proc, wait)
+        if self.proc.returncode is None:
+            return False  # alive: it dropped our request itself
+        return self.stopped or self.proc.returncode in KILLED_FROM_OUTSIDE
 
 
 @dataclass
@@ -97,6 +126,8 @@ class Replica:
         return self.endpoint if self.state is ReplicaState.READY else None
 
     async def stop(self, grace: float = 5.0) -> None:
+        if self.endpoint is not None:
+            self.endpoint.stopped = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -143,7 +174,8 @@ class Replica:
             self.spec.version_tag,
             self.spec.sha256 or None,
             token,
-            settings.gateway_timeout_seconds,
+            # Once the gateway gave up on a request (its timeout), /ready must say "stuck".
+            settings.gateway_timeout_seconds / 2,
         )
         launching = asyncio.ensure_future(
             self.services.launcher.launch(self._files(), serving, self.log_path, self.dir)
@@ -164,7 +196,7 @@ class Replica:
                 append_line(self.log_path, f"start failed: {reason}")
                 await process.stop(self.proc, grace=2)
                 return False
-            self.endpoint = Endpoint(url=launched.address, token=token)
+            self.endpoint = Endpoint(address=launched.address, token=token, proc=self.proc)
             self._resolve(True)
             self._set(ReplicaState.READY)
             since = time.monotonic()
@@ -181,7 +213,7 @@ class Replica:
         """The version's files on this disk (the reconciler hands local runtimes file:// URIs)."""
         artifact = local_path(self.spec.artifact_uri)
         requirements = local_path(self.spec.requirements_uri) if self.spec.requirements_uri else None
-        packages = Path(self.spec.packages_dir or self.dir / "packages")
+        packages = packages_dir(self.services.settings, self.spec.version_id)
         assert artifact is not None, "local replicas read local files"
         return ReplicaFiles(artifact, requirements, None, packages)
 
