@@ -85,7 +85,43 @@ async def wait_status(
 
 async def predict(http: httpx.AsyncClient, endpoint: Upstream, token: str | None = None) -> httpx.Response:
     headers = {TOKEN_HEADER: (endpoint.token or "") if token is None else token}
-    return await http.post(f"{endpoint.address}/predict", json={"data": [IRIS_ROW]}, headers=headers)
+    return await post(http, endpoint, "/predict", {"data": [IRIS_ROW]}, headers)
+
+
+async def post(
+    http: httpx.AsyncClient, endpoint: Upstream, path: str, body: Any, headers: dict[str, str]
+) -> httpx.Response:
+    """POST to a replica at its address: http://host:port or unix:/socket (sandboxed)."""
+    if not endpoint.address.startswith("unix:"):
+        return await http.post(f"{endpoint.address}{path}", json=body, headers=headers)
+    transport = httpx.AsyncHTTPTransport(uds=endpoint.address.removeprefix("unix:"))
+    async with httpx.AsyncClient(transport=transport, trust_env=False, timeout=10) as client:
+        return await client.post(f"http://replica{path}", json=body, headers=headers)
+
+
+def model_server_pid(pid: int) -> int:
+    """The model server's own process under a replica's pid (bwrap and its init, if sandboxed)."""
+    children = {pid}
+    for _ in range(3):
+        if (
+            b"warm_child" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            and b"bwrap" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ):
+            return pid
+        children = {
+            int(entry.name)
+            for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and _parent(entry.name) in children
+        }
+        pid = min(children)
+    raise AssertionError("no model server under the replica's pid")
+
+
+def _parent(pid: str) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
 
 
 async def gateway_call(runtime: LocalRuntime, http: httpx.AsyncClient, name: str, turn: int) -> bool:

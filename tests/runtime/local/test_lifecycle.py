@@ -105,7 +105,7 @@ async def test_a_model_with_its_own_packages_starts_cold(
     await wait_status(runtime, name, lambda s: s.ready_replicas == 1, "ready, cold", 60)
     assert (await predict(http, runtime.endpoints(name)[0])).status_code == 200
     logs = "\n".join(await runtime.logs(name, 100))
-    assert "brings its own joblib: restarting in a fresh interpreter" in logs
+    assert "brings its own packages or a big artifact: starting cold" in logs
     await runtime.delete(name)
 
 

@@ -13,9 +13,27 @@ import pytest
 from kubeserve.runtime.base import Phase, RuntimeStatus
 from kubeserve.runtime.local import LocalRuntime
 from kubeserve.runtime.local.probes import port_is_free
-from tests.runtime.helpers import alive, details, make_spec, observed, pids, predict, wait_gone, wait_status
+from tests.runtime.helpers import (
+    alive,
+    details,
+    make_spec,
+    model_server_pid,
+    observed,
+    pids,
+    post,
+    predict,
+    wait_gone,
+    wait_status,
+)
 
 pytestmark = pytest.mark.slow
+
+
+def free(address: str) -> bool:
+    """Nobody answers there any more: a free port, or a socket file removed with its box."""
+    if address.startswith("unix:"):
+        return not Path(address.removeprefix("unix:")).exists()
+    return port_is_free(int(address.rsplit(":", 1)[1]))
 
 
 def running(replicas: int) -> Callable[[RuntimeStatus], bool]:
@@ -32,10 +50,10 @@ async def test_deploy_serves_predictions_only_with_the_token(
     answer = await predict(http, endpoint)
     assert answer.status_code == 200 and answer.json() == {"predictions": [0]}
     assert (await predict(http, endpoint, token="wrong")).status_code == 403
-    refused = await http.post(f"{endpoint.address}/predict", json={"data": [[1, 2, 3, 4]]})
+    refused = await post(http, endpoint, "/predict", {"data": [[1, 2, 3, 4]]}, {})
     assert refused.status_code == 403
     # The token travels over stdin: never in the child's command line or environment.
-    pid = pids(status)[0]
+    pid = model_server_pid(pids(status)[0])
     assert endpoint.token.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
     assert endpoint.token.encode() not in Path(f"/proc/{pid}/environ").read_bytes()
     environ = Path(f"/proc/{pid}/environ").read_bytes()
@@ -47,7 +65,7 @@ async def test_deploy_serves_predictions_only_with_the_token(
     )
     assert str(runtime.settings.replica_memory_mb * 1024 * 1024) in memory
     await runtime.apply(make_spec(name, iris_model))  # the same release again: nothing moves
-    assert pids(await observed(runtime, name)) == [pid]
+    assert [model_server_pid(p) for p in pids(await observed(runtime, name))] == [pid]
     assert any("ready" in line and line.startswith("[r1-") for line in await runtime.logs(name, 50))
     await runtime.delete(name)
 
@@ -59,7 +77,7 @@ async def test_scale_up_and_down(
     await wait_status(runtime, name, running(1), "one ready replica")
     await runtime.apply(make_spec(name, iris_model, replicas=2))
     status = await wait_status(runtime, name, running(2), "two ready replicas")
-    assert status.desired_replicas == 2 and len(set(details(status, "port"))) == 2
+    assert status.desired_replicas == 2 and len(set(details(status, "address"))) == 2
     for endpoint in runtime.endpoints(name):
         assert (await predict(http, endpoint)).status_code == 200
     await runtime.apply(make_spec(name, iris_model, replicas=1))
@@ -112,14 +130,14 @@ async def test_report_failure_drops_the_endpoint_at_once(
     await runtime.delete(name)
 
 
-async def test_delete_stops_processes_and_frees_ports(
+async def test_delete_stops_processes_and_frees_addresses(
     runtime: LocalRuntime, iris_model: Path, name: str
 ) -> None:
     await runtime.apply(make_spec(name, iris_model, replicas=2))
     status = await wait_status(runtime, name, running(2), "two ready replicas")
     await runtime.delete(name)
     assert not any(alive(pid) for pid in pids(status))
-    assert all(port_is_free(port) for port in details(status, "port"))
+    assert all(free(address) for address in details(status, "address"))
     assert (await observed(runtime, name)).phase is Phase.STOPPED
     assert runtime.endpoints(name) == [] and await runtime.logs(name, 10) == []
     assert not (runtime.settings.data_dir / "replicas" / name).exists()

@@ -42,11 +42,11 @@ class ReplicaFiles:
             binds[sandbox.PACKAGES_DIR] = self.packages
         return binds
 
-    def warm_ready(self) -> bool:
+    def warm_ready(self, copied: bool) -> bool:
         """Whether a warm interpreter can serve them: nothing installed that would shadow
-        what it already imported, and an artifact small enough to copy in."""
+        what it already imported, and (`copied` into its sandbox) an artifact small enough."""
         installed = self.packages.is_dir() and any(p.name != ".install.lock" for p in self.packages.iterdir())
-        return not installed and self.artifact.stat().st_size <= WARM_COPY_LIMIT
+        return not installed and (not copied or self.artifact.stat().st_size <= WARM_COPY_LIMIT)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from typing import Any
 from kubeserve.config import Settings
 from kubeserve.runtime import process, sandbox
 from kubeserve.runtime.local.boxes import ReplicaFiles, Serving, plain_config, sandboxed_config
+from kubeserve.runtime.local.probes import append_line
 from kubeserve.runtime.local.warm_child import MODULE
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,9 @@ class Launcher:
         self, files: ReplicaFiles, serving: Serving, log_path: Path, replica_dir: Path
     ) -> Launched:
         """A process now running the replica (warm when possible); it logs to `log_path`."""
-        fits_warm = not self.sandboxed or files.warm_ready()
+        fits_warm = files.warm_ready(copied=self.sandboxed)
+        if not fits_warm:
+            append_line(log_path, "the version brings its own packages or a big artifact: starting cold")
         slot = self._take() if fits_warm else None
         if slot is None and fits_warm and self._spawning is not None and not self._spawning.done():
             # A pool interpreter is being spawned right now (typically just after start-up):
