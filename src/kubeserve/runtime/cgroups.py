@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import time
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
@@ -76,6 +77,7 @@ def enter(name: str, memory_mb: int, max_processes: int, cpus: float | None) -> 
     """Create the cgroup `name` with its limits; the argv prefix that runs a command in it."""
     procs: list[str] = []
     for controller, parent in _layout().items():
+        _sweep(parent)
         group = parent / name
         try:
             group.mkdir(exist_ok=True)
@@ -101,6 +103,17 @@ def _limits(controller: str, memory_mb: int, pids: int, cpus: float | None) -> l
     if controller == "memory":
         return [("memory.limit_in_bytes", memory)]
     return [("cpu.cfs_period_us", str(period))] + ([("cpu.cfs_quota_us", quota)] if quota else [])
+
+
+def _sweep(parent: Path, age: float = 60.0) -> None:
+    """Remove groups left behind (a box's last process was still exiting at `remove`): only
+    old ones, so a group created a moment ago and not joined yet is never taken."""
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for group in parent.iterdir():
+            if group.is_dir() and now - group.stat().st_mtime > age:
+                with contextlib.suppress(OSError):  # busy: still has processes
+                    group.rmdir()
 
 
 def remove(name: str) -> None:
