@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
-PARENT = "kubeserve"
+PARENT = "kubeserve"  # v2 only: the delegating parent its "no internal processes" rule needs
+PREFIX = "kubeserve-"  # every box's group name starts so
 _JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
 
 
@@ -43,13 +44,13 @@ def _layout() -> dict[str, Path]:
         base = ROOT / controller / (own or "/").lstrip("/")
         if own is None or not base.is_dir():
             continue
-        parent = base / PARENT
+        # Boxes sit right beside the control plane, not under a shared parent: under cpu's
+        # fair sharing, a parent would make every box on the machine share one task's CPU.
         with contextlib.suppress(OSError):
-            parent.mkdir(exist_ok=True)
-            probe = parent / f"probe-{os.getpid()}"
+            probe = base / f"{PREFIX}probe-{os.getpid()}"
             probe.mkdir(exist_ok=True)
             probe.rmdir()
-            found[controller] = parent
+            found[controller] = base
     return found
 
 
@@ -78,7 +79,7 @@ def enter(name: str, memory_mb: int, max_processes: int, cpus: float | None) -> 
     procs: list[str] = []
     for controller, parent in _layout().items():
         _sweep(parent)
-        group = parent / name
+        group = parent / f"{PREFIX}{name}"
         try:
             group.mkdir(exist_ok=True)
             for file, value in _limits(controller, memory_mb, max_processes, cpus):
@@ -110,7 +111,7 @@ def _sweep(parent: Path, age: float = 60.0) -> None:
     old ones, so a group created a moment ago and not joined yet is never taken."""
     now = time.time()
     with contextlib.suppress(OSError):
-        for group in parent.iterdir():
+        for group in parent.glob(f"{PREFIX}*"):
             if group.is_dir() and now - group.stat().st_mtime > age:
                 with contextlib.suppress(OSError):  # busy: still has processes
                     group.rmdir()
@@ -120,4 +121,4 @@ def remove(name: str) -> None:
     """Remove the cgroup once its processes are gone (a busy one is left for the next try)."""
     for parent in _layout().values():
         with contextlib.suppress(OSError):
-            (parent / name).rmdir()
+            (parent / f"{PREFIX}{name}").rmdir()
