@@ -69,11 +69,11 @@ def _load(plan: StartupPlan, state: ServerState) -> Any:
     from kubeserve.inference import installer
     from kubeserve.inference.pickle_scan import scan_file
 
+    with state.step("reading the artifact's scikit-learn version"):  # and: is it a pickle?
+        recorded = scan_file(plan.artifact, until_version=True).sklearn_version
     if not plan.install:  # installed by the build (a sandboxed local replica has no network)
         installer.activate(plan.packages_dir)
     else:
-        with state.step("reading the artifact's scikit-learn version"):
-            recorded = scan_file(plan.artifact, until_version=True).sklearn_version
         with state.step("installing requirements"):
             for note in installer.ensure(
                 plan.requirements or "", plan.packages_dir, recorded, plan.pip_index_url

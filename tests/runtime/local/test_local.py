@@ -107,7 +107,8 @@ async def test_a_crashing_model_ends_failed_with_its_log_lines(
     runtime: LocalRuntime, garbage_model: Path, name: str
 ) -> None:
     await runtime.apply(make_spec(name, garbage_model))
-    status = await wait_status(runtime, name, lambda s: s.phase is Phase.FAILED, "Failed")
+    # Three starts, the last one cold (the pool refills one interpreter at a time): allow time.
+    status = await wait_status(runtime, name, lambda s: s.phase is Phase.FAILED, "Failed", 90)
     assert status.ready_replicas == 0 and runtime.endpoints(name) == []
     assert status.message is not None and "start failed" in status.message
     assert "pickle" in status.message.lower()  # the model server's own reason
