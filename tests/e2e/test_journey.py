@@ -59,6 +59,13 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"  # zombies are dead
 
 
+def address_free(address: str) -> bool:
+    """Nobody listens there any more: a sandboxed replica's socket went with its box."""
+    if address.startswith("unix:"):
+        return not Path(address.removeprefix("unix:")).exists()
+    return port_free(int(address.rsplit(":", 1)[1]))
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is not "bound"
@@ -202,11 +209,11 @@ def test_the_whole_journey(
         == expected_v1
     )
 
-    # delete: processes gone, ports free, the URL is a 404
+    # delete: processes gone, addresses free, the URL is a 404
     final = wait_deployment(owner, dep["id"], "2 replicas after restart", lambda d: d["ready_replicas"] == 2)
     owner.call("DELETE", f"/deployments/{dep['id']}", 204)
     poll(lambda: not any(alive(i["pid"]) for i in final["instances"]), 30, "replicas to exit")
-    assert all(port_free(i["port"]) for i in final["instances"])
+    assert all(address_free(i["address"]) for i in final["instances"])
     assert owner.http.post(predict_url, json={"data": ROWS}).status_code == 404
     owner.call("GET", f"/deployments/{dep['id']}", 404)
 
