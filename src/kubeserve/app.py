@@ -25,6 +25,8 @@ from kubeserve.errors import KubeServeError
 from kubeserve.observability.endpoints import router as observability_router
 from kubeserve.observability.http import HttpMetrics
 from kubeserve.observability.metrics import ControlPlaneMetrics
+from kubeserve.observability.requestlog import RequestLog
+from kubeserve.observability.sampler import Sampler
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
 from kubeserve.runtime.base import Runtime
@@ -50,16 +52,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_lockout_seconds)
         app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker, app.state.metrics)
         app.state.api_key_cache = ApiKeyCache()
-        runtime = _build_runtime(settings)
+        runtime = app.state.runtime = _build_runtime(settings)
+        app.state.sampler = Sampler(settings, runtime, app.state.metrics)
+        app.state.request_log = RequestLog(
+            settings.data_dir / "request-logs",
+            int(settings.request_log_max_mb * 1024 * 1024),
+            settings.request_log,
+        )
         app.state.reconciler = Reconciler(settings, runtime, app.state.store, app.state.sessionmaker)
         app.state.gateway = Gateway(settings, runtime, app.state.sessionmaker, app.state.api_key_cache)
         await app.state.builder.resume()
         await app.state.reconciler.start()
+        app.state.sampler.start()
+        app.state.request_log.start()
         log.info("KubeServe control plane ready at %s", settings.base_url)
         try:
             yield
         finally:
             await app.state.gateway.close()
+            await app.state.request_log.close()
+            await app.state.sampler.close()
             await app.state.reconciler.close()
             await app.state.builder.close()
             await engine.dispose()

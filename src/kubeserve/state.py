@@ -11,6 +11,8 @@ from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.config import Settings
 from kubeserve.deployments.gateway import Gateway
 from kubeserve.deployments.reconciler import Reconciler
+from kubeserve.observability.requestlog import RequestLog
+from kubeserve.observability.sampler import Sampler
 from kubeserve.registry.build import Builder
 from kubeserve.storage.base import ArtifactStore
 
@@ -29,3 +31,5 @@ BuilderDep = Annotated[Builder, Depends(_app_state("builder"))]
 ReconcilerDep = Annotated[Reconciler, Depends(_app_state("reconciler"))]
 GatewayDep = Annotated[Gateway, Depends(_app_state("gateway"))]
 ApiKeyCacheDep = Annotated[ApiKeyCache, Depends(_app_state("api_key_cache"))]
+SamplerDep = Annotated[Sampler, Depends(_app_state("sampler"))]
+RequestLogDep = Annotated[RequestLog, Depends(_app_state("request_log"))]

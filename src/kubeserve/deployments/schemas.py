@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from kubeserve.ids import IdField
+from kubeserve.observability.schemas import RequestLogEntry
 
 MAX_REPLICAS = 10
 
@@ -82,4 +83,8 @@ class ReleaseRead(BaseModel):
 
 
 class LogsRead(BaseModel):
-    lines: list[str]
+    lines: list[str] = Field(description="what the replicas printed, each line prefixed by its replica")
+    requests: list[RequestLogEntry] = Field(
+        default_factory=list, description="one entry per prediction, oldest first (after `since` if given)"
+    )
+    cursor: int = Field(default=0, description="pass as `since` to get only newer requests (--follow)")
