@@ -24,6 +24,7 @@ from kubeserve.deployments.reconciler import Reconciler
 from kubeserve.errors import KubeServeError
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
+from kubeserve.runtime import build_runtime
 from kubeserve.runtime.base import Runtime
 from kubeserve.storage import build_store
 
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The control plane; `runtime` replaces the one `KUBESERVE_RUNTIME` names (tests: a fake)."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -46,9 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_lockout_seconds)
         app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker)
         app.state.api_key_cache = ApiKeyCache()
-        runtime = _build_runtime(settings)
-        app.state.reconciler = Reconciler(settings, runtime, app.state.store, app.state.sessionmaker)
-        app.state.gateway = Gateway(settings, runtime, app.state.sessionmaker, app.state.api_key_cache)
+        active = runtime or build_runtime(settings, app.state.store)
+        app.state.reconciler = Reconciler(settings, active, app.state.store, app.state.sessionmaker)
+        app.state.gateway = Gateway(settings, active, app.state.sessionmaker, app.state.api_key_cache)
         await app.state.builder.resume()
         await app.state.reconciler.start()
         log.info("KubeServe control plane ready at %s", settings.base_url)
@@ -91,12 +93,6 @@ def _document_gateway(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _build_runtime(settings: Settings) -> Runtime:
-    from kubeserve.runtime.local import LocalRuntime
-
-    return LocalRuntime(settings)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
