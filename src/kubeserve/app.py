@@ -29,6 +29,7 @@ from kubeserve.observability.requestlog import RequestLog
 from kubeserve.observability.sampler import Sampler
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
+from kubeserve.runtime import build_runtime
 from kubeserve.runtime.base import Runtime
 from kubeserve.storage import build_store
 
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The control plane; `runtime` replaces the one `KUBESERVE_RUNTIME` names (tests: a fake)."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -52,15 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_lockout_seconds)
         app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker, app.state.metrics)
         app.state.api_key_cache = ApiKeyCache()
-        runtime = app.state.runtime = _build_runtime(settings)
-        app.state.sampler = Sampler(settings, runtime, app.state.metrics)
-        app.state.request_log = RequestLog(
-            settings.data_dir / "request-logs",
-            int(settings.request_log_max_mb * 1024 * 1024),
-            settings.request_log,
-        )
-        app.state.reconciler = Reconciler(settings, runtime, app.state.store, app.state.sessionmaker)
-        app.state.gateway = Gateway(settings, runtime, app.state.sessionmaker, app.state.api_key_cache)
+        active = app.state.runtime = runtime or build_runtime(settings, app.state.store)
+        app.state.sampler = Sampler(settings, active, app.state.metrics)
+        log_dir, log_bytes = settings.data_dir / "request-logs", int(settings.request_log_max_mb * 2**20)
+        app.state.request_log = RequestLog(log_dir, log_bytes, settings.request_log)
+        app.state.reconciler = Reconciler(settings, active, app.state.store, app.state.sessionmaker)
+        app.state.gateway = Gateway(settings, active, app.state.sessionmaker, app.state.api_key_cache)
         await app.state.builder.resume()
         await app.state.reconciler.start()
         app.state.sampler.start()
@@ -109,12 +108,6 @@ def _document_gateway(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _build_runtime(settings: Settings) -> Runtime:
-    from kubeserve.runtime.local import LocalRuntime
-
-    return LocalRuntime(settings)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

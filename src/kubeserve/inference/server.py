@@ -28,7 +28,7 @@ def prepare(settings: ModelServerSettings) -> StartupPlan:
     """Fetch the artifact and requirements and verify the checksum; raises ArtifactError."""
     work_dir = settings.work_dir or Path(tempfile.mkdtemp(prefix="kubeserve-model-"))
     began = time.perf_counter()
-    artifact = fetch(settings.artifact, work_dir)
+    artifact = fetch(settings.artifact, work_dir, settings)
     log.info("start-up: fetching the artifact took %.1f ms", (time.perf_counter() - began) * 1000)
     if settings.sha256:
         began = time.perf_counter()
@@ -36,7 +36,7 @@ def prepare(settings: ModelServerSettings) -> StartupPlan:
         log.info("start-up: sha256 verified in %.1f ms", (time.perf_counter() - began) * 1000)
     requirements = None
     if settings.requirements:
-        requirements = fetch(settings.requirements, work_dir).read_text(errors="replace")
+        requirements = fetch(settings.requirements, work_dir, settings).read_text(errors="replace")
     return StartupPlan(
         name=settings.name,
         version=settings.version,
