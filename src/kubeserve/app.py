@@ -58,7 +58,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.sampler = Sampler(settings, active, app.state.metrics)
         log_dir, log_bytes = settings.data_dir / "request-logs", int(settings.request_log_max_mb * 2**20)
         app.state.request_log = RequestLog(log_dir, log_bytes, settings.request_log)
-        app.state.reconciler = Reconciler(settings, active, app.state.store, app.state.sessionmaker)
+        app.state.reconciler = Reconciler(
+            settings, active, app.state.store, app.state.sessionmaker, app.state.metrics
+        )
         app.state.gateway = Gateway(settings, active, app.state.sessionmaker, app.state.api_key_cache)
         await app.state.builder.resume()
         await app.state.reconciler.start()

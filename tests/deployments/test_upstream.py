@@ -176,7 +176,7 @@ async def test_concurrent_requests_all_answered_correctly(pool, replica) -> None
 
 async def test_chunked_response(pool, replica) -> None:
     url, _ = replica
-    assert await pool.request(url, "GET", "/chunked", {}, b"", 5) == (200, b"text/plain", b"one two three")
+    assert await pool.request(url, "GET", "/chunked", {}, b"", 5) == (200, b"text/plain", b"one two three", 0)
 
 
 async def test_large_bodies_both_ways(pool, replica) -> None:

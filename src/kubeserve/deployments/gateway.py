@@ -52,10 +52,20 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Admission:
+    """An admitted call: the replica path to call, and who called (for the request log)."""
+
+    path: str
+    caller: str  # "owner" (login token), "api_key", or "public" (a public deployment)
+
+
+@dataclass(frozen=True)
 class Answer:
     status: int
     content_type: str
     body: bytes
+    upstream: Upstream | None = None  # the replica that answered
+    rows: int = 0  # rows it predicted
 
 
 class Gateway:
@@ -82,12 +92,11 @@ class Gateway:
         """Drop the cached owner/public flag of a deployment (changed or deleted)."""
         self._targets.pop(name, None)
 
-    async def admit(self, call: Call) -> str:
-        """Check the caller before any body is read; returns the replica path to call."""
+    async def admit(self, call: Call) -> Admission:
+        """Check the caller before any body is read."""
         target = await self._target(call.name)
-        if not target.public:
-            await self._authorize(call.credential, target)
-        return _upstream_path(call.path)
+        caller = "public" if target.public else await self._authorize(call.credential, target)
+        return Admission(_upstream_path(call.path), caller)
 
     async def forward(self, call: Call, upstream: str, body: bytes) -> Answer:
         """Send an admitted call to a ready replica; once more to another if it died."""
@@ -117,13 +126,13 @@ class Gateway:
         if traffic is not None:
             traffic.began(target)
         try:
-            status, content_type, content = await self._upstream.request(
+            status, content_type, content, rows = await self._upstream.request(
                 target.address, method, path, headers, body, self.settings.gateway_timeout_seconds
             )
         finally:
             if traffic is not None:
                 traffic.ended(target)
-        return Answer(status, content_type.decode("latin-1") or "application/json", content)
+        return Answer(status, content_type.decode("latin-1") or "application/json", content, target, rows)
 
     async def _pick(self, name: str) -> Upstream:
         target = self.runtime.upstream(name)
@@ -149,11 +158,13 @@ class Gateway:
         self._targets[name] = target
         return target
 
-    async def _authorize(self, credential: str | None, target: Target) -> None:
-        """The owner's JWT or one of the owner's API keys; anyone else sees a 404."""
+    async def _authorize(self, credential: str | None, target: Target) -> str:
+        """The owner's JWT or one of the owner's API keys (which one: the caller's kind);
+        anyone else sees a 404."""
         if not credential:
             raise Unauthorized("send a bearer token or an API key (X-API-Key)")
-        if credential.startswith("ks_"):
+        kind = "api_key" if credential.startswith("ks_") else "owner"
+        if kind == "api_key":
             caller = await api_keys.owner_of(self.sessionmaker, self.key_cache, credential)
         else:
             subject = decode_access_token(credential, self.settings.jwt_key)
@@ -162,6 +173,7 @@ class Gateway:
             raise Unauthorized("invalid, expired or revoked credential")
         if caller != target.owner_id:
             raise NotFound("deployment not found")
+        return kind
 
 
 def _upstream_path(path: str) -> str:

@@ -21,11 +21,15 @@ bearer = HTTPBearer(auto_error=False, scheme_name="ScrapeToken")
 
 
 def check_scrape_token(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> None:
+    """`Authorization: Bearer <scrape token>`; a bare token is accepted too (Prometheus 2.x's
+    HTTP service discovery sends one unless the config says `type: Bearer`)."""
+    given = request.headers.get("authorization", "")
+    if given[:7].lower() == "bearer ":
+        given = given[7:].strip()
     expected = request.app.state.settings.metrics_token
-    given = credentials.credentials if credentials else ""
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
         raise Unauthorized("send the scrape token as a bearer token (KUBESERVE_SCRAPE_TOKEN)")
 
 

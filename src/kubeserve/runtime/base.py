@@ -68,6 +68,8 @@ class Upstream:
 
     address: str
     token: str | None = None
+    replica: str = ""  # which replica answers, when the backend knows: metrics and request logs
+    release: int | None = None  # the release that replica serves
 
 
 @dataclass(frozen=True)

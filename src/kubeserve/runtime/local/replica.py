@@ -164,7 +164,7 @@ class Replica:
             append_line(self.log_path, f"start failed: {reason}")
             await process.stop(self.proc, grace=2)
             return False
-        self.endpoint = Endpoint(address=url, token=token)
+        self.endpoint = Endpoint(address=url, token=token, replica=self.id, release=self.spec.release)
         self._resolve(True)
         self._set(ReplicaState.READY)
         since = time.monotonic()

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 import httpx
 
 from kubeserve.config import Settings
+from kubeserve.observability.discovery import ReplicaTarget
 from kubeserve.runtime.base import DeploymentSpec, RuntimeStatus, Upstream
 from kubeserve.runtime.local.artifacts import localized
 from kubeserve.runtime.local.managed import ManagedDeployment
@@ -65,6 +66,17 @@ class LocalRuntime:
         """Ready replicas of the serving release (what `upstream` round-robins over)."""
         deployment = self._deployments.get(name)
         return deployment.endpoints if deployment else []
+
+    def replica_targets(self) -> list[ReplicaTarget]:
+        """Every ready replica, rollouts' included, with who it is (ReplicaDirectory)."""
+        return [
+            ReplicaTarget(
+                name, r.id, r.spec.release, r.spec.owner_id, r.spec.model_name, r.spec.version_tag, e
+            )
+            for name, deployment in self._deployments.items()
+            for r in deployment.replicas + deployment.incoming
+            if (e := r.serving) is not None
+        ]
 
     # TrafficHook: the gateway calls these around every request it forwards.
     def began(self, upstream: Upstream) -> None:
