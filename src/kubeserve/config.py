@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     """Scale down only to the highest recommendation seen over this window (no flapping)."""
     gateway_timeout_seconds: float = Field(default=30, gt=0)
     """Longest the gateway waits for a replica's answer."""
+    scale_to_zero_after_seconds: float = Field(default=300, ge=0)
+    """With autoscaling.min 0, a deployment without requests this long drops to zero replicas."""
+    wake_timeout_seconds: float = Field(default=30, gt=0)
+    """Longest a request waits for a deployment scaled to zero to start a replica (then 503)."""
     stats_interval_seconds: float = Field(default=5, gt=0)
     """How often the control plane reads its replicas' metrics for the stats endpoint."""
     stats_retention_seconds: float = Field(default=3600, gt=0)

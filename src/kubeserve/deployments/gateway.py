@@ -38,6 +38,8 @@ class Target:
     owner_id: int
     public: bool
     expires: float
+    parked: bool = False  # replicas: 0 without autoscaling: 503 until scaled up
+    scales_to_zero: bool = False  # autoscaling.min 0: a request wakes it
 
 
 @dataclass(frozen=True)
@@ -136,12 +138,25 @@ class Gateway:
 
     async def _pick(self, name: str) -> Upstream:
         target = self.runtime.upstream(name)
-        if target is None:
-            # Deleted (maybe by a model's cascade) rather than starting? Then it is a 404.
-            self.forget(name)
-            await self._target(name)
-            raise ServiceUnavailable("no replica is ready yet; retry shortly", headers={"Retry-After": "2"})
-        return target
+        if target is not None:
+            return target
+        # Deleted (maybe by a model's cascade) rather than starting? Then it is a 404.
+        self.forget(name)
+        entry = await self._target(name)
+        if entry.parked:
+            raise ServiceUnavailable(
+                "this deployment is parked (replicas: 0): scale it up to serve predictions",
+                headers={"Retry-After": "60"},
+            )
+        traffic = self.runtime.traffic
+        if entry.scales_to_zero and traffic is not None:  # hold the request while one starts
+            woken = await traffic.wake(name, self.settings.wake_timeout_seconds)
+            if woken is not None:
+                return woken
+            raise ServiceUnavailable(
+                "the model is waking up from zero replicas; retry shortly", headers={"Retry-After": "5"}
+            )
+        raise ServiceUnavailable("no replica is ready yet; retry shortly", headers={"Retry-After": "2"})
 
     async def _target(self, name: str) -> Target:
         """Who owns the deployment and whether it is public; a disabled owner's is not found."""
@@ -154,7 +169,14 @@ class Gateway:
         if deployment is None or owner is None or not owner.is_active:
             self.forget(name)
             raise NotFound("deployment not found")
-        target = Target(deployment.user_id, deployment.public, time.monotonic() + TARGET_TTL)
+        auto = deployment.autoscaling
+        target = Target(
+            deployment.user_id,
+            deployment.public,
+            time.monotonic() + TARGET_TTL,
+            parked=auto is None and deployment.replicas == 0,
+            scales_to_zero=auto is not None and auto["min"] == 0,
+        )
         self._targets[name] = target
         return target
 

@@ -145,7 +145,7 @@ class Reconciler:
         serving_now = status.release == deployment.release and status.phase == Phase.RUNNING
         if serving_now and self._active.get(deployment.id) != deployment.release:
             await self._mark_active(session, deployment)
-        phase = status.phase.value if status.phase != Phase.STOPPED else "Pending"
+        phase = _row_status(deployment, status)
         if deployment.status != phase:
             deployment.status = phase
         error = status.message if status.phase == Phase.FAILED else deployment.error
@@ -174,3 +174,13 @@ class Reconciler:
             deployment.version_id, deployment.release = serving.version_id, serving.revision
         deployment.error = f"release {failed.revision if failed else '?'} failed: {status.message}"
         log.warning("deployment %s: %s", deployment.id, deployment.error)
+
+
+def _row_status(deployment: Deployment, status: RuntimeStatus) -> str:
+    """The runtime's phase, as the row shows it. Nothing running is `Stopped` when parked
+    (replicas: 0), `Idle` when autoscaled to zero (a request wakes it), else `Pending`."""
+    if status.phase != Phase.STOPPED:
+        return status.phase.value
+    if status.release is not None and status.desired_replicas == 0:
+        return "Idle" if deployment.autoscaling is not None else "Stopped"
+    return "Pending"

@@ -16,7 +16,7 @@ class AutoscalingSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    min: int = Field(default=1, ge=1, le=MAX_REPLICAS)
+    min: int = Field(default=1, ge=0, le=MAX_REPLICAS, description="0: scale to zero when idle")
     max: int = Field(default=3, ge=1, le=MAX_REPLICAS)
     target_in_flight: float = Field(
         default=4.0, gt=0, le=1000, validation_alias=AliasChoices("target_in_flight", "target")
@@ -33,7 +33,7 @@ class DeploymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version_id: IdField
-    replicas: int = Field(default=1, ge=1, le=MAX_REPLICAS)
+    replicas: int = Field(default=1, ge=0, le=MAX_REPLICAS, description="0 parks the deployment")
     autoscaling: AutoscalingSpec | None = None
     public: bool = False
 
@@ -44,7 +44,7 @@ class DeploymentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version_id: IdField | None = None
-    replicas: int | None = Field(default=None, ge=1, le=MAX_REPLICAS)
+    replicas: int | None = Field(default=None, ge=0, le=MAX_REPLICAS, description="0 parks it")
     public: bool | None = None
 
 

@@ -100,6 +100,11 @@ class TrafficHook(Protocol):
         """The gateway could not reach `upstream`: stop handing it out until it recovers."""
         ...
 
+    async def wake(self, name: str, timeout: float) -> Upstream | None:
+        """A request waits for `name`, autoscaled to zero: start a replica and return it once
+        ready; None if it is not ready within `timeout` seconds (or cannot be woken)."""
+        ...
+
 
 class Runtime(Protocol):
     @property

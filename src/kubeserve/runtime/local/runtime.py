@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Mapping
 
 import httpx
@@ -82,6 +83,7 @@ class LocalRuntime:
     def began(self, upstream: Upstream) -> None:
         if isinstance(upstream, Endpoint):
             upstream.in_flight += 1
+            upstream.last_used = time.monotonic()
 
     def ended(self, upstream: Upstream) -> None:
         if isinstance(upstream, Endpoint):
@@ -91,6 +93,15 @@ class LocalRuntime:
         deployment = self._deployments.get(name)
         if deployment is not None and isinstance(upstream, Endpoint):
             deployment.report_failure(upstream)
+
+    async def wake(self, name: str, timeout: float) -> Upstream | None:
+        deployment = self._deployments.get(name)
+        if deployment is None or not deployment.wake():
+            return None
+        self.launcher.fill()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(deployment.serving.wait(), timeout)
+        return self.upstream(name)
 
     async def logs(self, name: str, tail: int) -> list[str]:
         deployment = self._deployments.get(name)
