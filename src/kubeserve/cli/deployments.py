@@ -58,7 +58,8 @@ def scale(ref: Ref, replicas: Annotated[int, typer.Argument(min=0)], url: UrlOpt
     deployment = client.update_deployment(resolve.deployment(client, ref)["id"], replicas=replicas)
     if replicas == 0:
         say(
-            f"Parked {deployment['name']}: no replica runs; `kubeserve scale {deployment['name']} 1` to serve again"
+            f"Parked {deployment['name']}: no replica runs "
+            f"(`kubeserve scale {deployment['name']} 1` serves again)"
         )
         return
     say(
