@@ -27,6 +27,7 @@ test: lint
 bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/run.py
 	$(VENV)/bin/python bench/gateway.py
+	$(VENV)/bin/python bench/observability.py
 
 load: $(VENV)/.installed-test  # Locust ramp against a fresh control plane: autoscaling up and down
 	$(VENV)/bin/python bench/loadtest/run.py
