@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.metrics_token  # noqa: B018 (when unset, generated now: Prometheus' config reads the file)
         engine = create_engine(settings.sqlalchemy_url)
         await migrations.upgrade(engine)
         app.state.settings = settings
