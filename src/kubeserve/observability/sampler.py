@@ -22,7 +22,7 @@ from kubeserve.errors import NotFound, ServiceUnavailable
 from kubeserve.observability.discovery import ReplicaDirectory, ReplicaTarget
 from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.observability.schemas import Latency, ReplicaUsage, StatsPoint, StatsRead
-from kubeserve.observability.stats import Sample, parse, summarize
+from kubeserve.observability.stats import Sample, Summary, parse, summarize
 from kubeserve.runtime.base import TOKEN_HEADER, Runtime
 
 log = logging.getLogger(__name__)
@@ -107,20 +107,14 @@ class Sampler:
         first_seen = self._first_seen.get(deployment, {})
         total = summarize(samples, end - window, end, first_seen)
         status = (await self.runtime.observe()).get(deployment)
-        step = window / POINTS
-        wall_end = time.time()
-        points = []
-        for i in range(POINTS):
-            part = summarize(samples, end - window + i * step, end - window + (i + 1) * step, first_seen)
-            p95 = part.latency_seconds.get("p95")
-            points.append(
-                StatsPoint(
-                    time=datetime.fromtimestamp(wall_end - window + (i + 1) * step, UTC),
-                    requests=round(part.requests),
-                    errors=round(part.errors),
-                    p95_ms=None if p95 is None else p95 * 1000,
-                )
+        step, wall_end = window / POINTS, time.time()
+        points = [
+            _point(
+                summarize(samples, end - window + i * step, end - window + (i + 1) * step, first_seen),
+                wall_end - window + (i + 1) * step,
             )
+            for i in range(POINTS)
+        ]
         sampled = self._sampled_at.get(deployment)
         return StatsRead(
             deployment=deployment,
@@ -180,3 +174,13 @@ class Sampler:
             except Exception:  # keep sampling; one bad round must not stop the stats
                 log.exception("sampling replica metrics failed")
             await asyncio.sleep(self.interval)  # a period, not a synchronisation
+
+
+def _point(part: Summary, at: float) -> StatsPoint:
+    p95 = part.latency_seconds.get("p95")
+    return StatsPoint(
+        time=datetime.fromtimestamp(at, UTC),
+        requests=round(part.requests),
+        errors=round(part.errors),
+        p95_ms=None if p95 is None else p95 * 1000,
+    )
