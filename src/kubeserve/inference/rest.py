@@ -47,10 +47,11 @@ class ModelServerApp:
         *,
         max_body_bytes: int,
         token: str | None,
+        metrics_token: str | None = None,
         on_startup: Callable[[], Coroutine[Any, Any, None]],
     ) -> None:
         self.state, self.metrics, self.traffic = state, metrics, traffic
-        self.max_body, self.token = max_body_bytes, token
+        self.max_body, self.token, self.metrics_token = max_body_bytes, token, metrics_token
         self.on_startup = on_startup
         self._background: set[Any] = set()
         self.routes: dict[tuple[str, str], Callable[..., Awaitable[None]]] = {
@@ -71,7 +72,7 @@ class ModelServerApp:
         path, v2 = scope["path"], scope["path"].startswith("/v2")
         try:
             if self.token is not None and path not in OPEN_PATHS:
-                self.authorize(scope["headers"])
+                self.authorize(scope["headers"], path)
             handler = self.routes.get((scope["method"], path))
             if handler is not None:
                 return await handler(scope, receive, send)
@@ -81,13 +82,17 @@ class ModelServerApp:
         except KubeServeError as exc:
             return await respond(send, exc.status_code, error_body(exc.detail, v2))
 
-    def authorize(self, headers: list[tuple[bytes, bytes]]) -> None:
-        """The gateway's token, as X-KubeServe-Token or `Authorization: Bearer` (Prometheus)."""
+    def authorize(self, headers: list[tuple[bytes, bytes]], path: str) -> None:
+        """The gateway's token, as X-KubeServe-Token or `Authorization: Bearer`; for /metrics
+        also the metrics token (Prometheus' own credential: it never holds the gateway's)."""
         assert self.token is not None
+        accepted = [self.token.encode()]
+        if path == "/metrics" and self.metrics_token:
+            accepted.append(self.metrics_token.encode())
         for key, value in headers:
             if key == b"x-kubeserve-token" or key == b"authorization":
-                given = value.decode("latin-1").removeprefix("Bearer ")
-                if hmac.compare_digest(given.encode(), self.token.encode()):
+                given = value.decode("latin-1").removeprefix("Bearer ").encode()
+                if any(hmac.compare_digest(given, token) for token in accepted):
                     return
         raise Forbidden("missing or wrong X-KubeServe-Token: call this model through the gateway")
 
