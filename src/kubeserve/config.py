@@ -54,10 +54,22 @@ class Settings(BaseSettings):
     """Largest model file accepted by an upload."""
     max_requirements_size_kb: int = Field(default=1024, gt=0)
     """Largest requirements.txt accepted by an upload."""
+    max_code_size_mb: int = Field(default=10, gt=0)
+    """Largest shipped code (code_file: .py, .zip or .tar.gz), uploaded and unpacked."""
     login_max_failures: int = Field(default=5, gt=0)
-    """Failed logins for one email before it is locked out for a while (429)."""
-    login_lockout_seconds: int = Field(default=300, gt=0)
-    """How long a locked-out email answers 429."""
+    """Failed logins for one email from one client address before back-off starts (429)."""
+    login_back_off_seconds: float = Field(default=2, gt=0)
+    """First back-off after login_max_failures; doubles with each further failure."""
+    login_back_off_max_seconds: float = Field(default=3600, gt=0)
+    """Longest back-off for one email from one client address."""
+    login_address_max_failures: int = Field(default=50, gt=0)
+    """Failed logins from one client address (any emails) per hour before all its logins get 429."""
+    password_hash_workers: int = Field(default=1, gt=0)
+    """Password hashes (argon2) computed at once, in threads off the event loop."""
+    password_hash_queue: int = Field(default=32, ge=0)
+    """Logins waiting for a hashing thread beyond which more get 503 at once."""
+    max_request_body_kb: int = Field(default=1024, gt=0)
+    """Largest body of a JSON request (uploads and predictions have their own limits); 413 beyond."""
     build_timeout_seconds: int = Field(default=300, gt=0)
     """Longest a build (install requirements, load, check) may run."""
     build_memory_mb: int = Field(default=2048, gt=0)
@@ -78,6 +90,16 @@ class Settings(BaseSettings):
     """How often the local autoscaler samples requests in flight."""
     scale_down_stabilization_seconds: float = Field(default=30, ge=0)
     """Scale down only to the highest recommendation seen over this window (no flapping)."""
+    sandbox: Literal["auto", "off"] = "auto"
+    """`auto`: user code (builds, replicas) runs in a bubblewrap sandbox wherever one can run."""
+    allow_unsandboxed_multi_user: bool = False
+    """Without a sandbox, accept several accounts anyway (each could read the others' data)."""
+    sandbox_max_processes: int = Field(default=128, gt=0)
+    """Processes and threads one sandbox may hold (pids cgroup, where cgroups are writable)."""
+    sandbox_cpus: float = Field(default=1.0, gt=0)
+    """CPUs one sandbox may use (cpu cgroup quota, where cgroups are writable)."""
+    dashboard_dir: Path | None = None
+    """The built web dashboard (`next build` output); default frontend/out beside the source."""
     gateway_timeout_seconds: float = Field(default=30, gt=0)
     """Longest the gateway waits for a replica's answer."""
     scale_to_zero_after_seconds: float = Field(default=300, ge=0)
@@ -118,6 +140,10 @@ class Settings(BaseSettings):
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
+    def dashboard_out(self) -> Path:
+        return self.dashboard_dir or Path(__file__).resolve().parents[2] / "frontend" / "out"
+
+    @property
     def artifacts_dir(self) -> Path:
         return self.data_dir / "artifacts"
 
@@ -128,6 +154,10 @@ class Settings(BaseSettings):
     @property
     def max_requirements_bytes(self) -> int:
         return self.max_requirements_size_kb * 1024
+
+    @property
+    def max_code_bytes(self) -> int:
+        return self.max_code_size_mb * 1024 * 1024
 
     @cached_property
     def jwt_key(self) -> str:

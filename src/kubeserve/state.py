@@ -8,12 +8,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from kubeserve.accounts.api_keys import ApiKeyCache
+from kubeserve.accounts.throttle import LoginThrottle
 from kubeserve.config import Settings
 from kubeserve.deployments.gateway import Gateway
 from kubeserve.deployments.reconciler import Reconciler
 from kubeserve.observability.requestlog import RequestLog
 from kubeserve.observability.sampler import Sampler
 from kubeserve.registry.build import Builder
+from kubeserve.security import PasswordHasher
 from kubeserve.storage.base import ArtifactStore
 
 
@@ -30,6 +32,8 @@ StoreDep = Annotated[ArtifactStore, Depends(_app_state("store"))]
 BuilderDep = Annotated[Builder, Depends(_app_state("builder"))]
 ReconcilerDep = Annotated[Reconciler, Depends(_app_state("reconciler"))]
 GatewayDep = Annotated[Gateway, Depends(_app_state("gateway"))]
+PasswordHasherDep = Annotated[PasswordHasher, Depends(_app_state("password_hasher"))]
+LoginThrottleDep = Annotated[LoginThrottle, Depends(_app_state("login_throttle"))]
 ApiKeyCacheDep = Annotated[ApiKeyCache, Depends(_app_state("api_key_cache"))]
 SamplerDep = Annotated[Sampler, Depends(_app_state("sampler"))]
 RequestLogDep = Annotated[RequestLog, Depends(_app_state("request_log"))]

@@ -132,7 +132,10 @@ def test_throttle_forgets_stale_emails_when_many_are_tried(monkeypatch) -> None:
     from kubeserve.accounts import throttle
 
     monkeypatch.setattr(throttle, "MAX_TRACKED", 3)
-    limiter = throttle.LoginThrottle(max_failures=5, lockout_seconds=0)  # every failure is stale at once
+    # Back-off that is over at once: every record is stale as soon as it is written.
+    limiter = throttle.LoginThrottle(
+        max_failures=1, back_off_seconds=1e-9, back_off_max_seconds=1e-9, address_max_failures=1
+    )
     for i in range(50):
-        limiter.failed(f"user{i}@example.com")
-    assert len(limiter._failures) <= 4
+        limiter.failed(f"10.0.0.{i}", f"user{i}@example.com")
+    assert len(limiter._pairs) <= 4

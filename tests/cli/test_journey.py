@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -48,8 +49,11 @@ def test_the_whole_flow(
     lines = pushed.stdout.splitlines()
     assert lines[0].startswith("iris v1 is live (release 1, 1/1 replicas ready)")
     assert lines[1] == f"URL: {deployment['url']}"
-    assert lines[-1].strip().startswith(f"curl -s -X POST {deployment['url']}")
-    assert run_curl_line(cli, lines[-1])["predictions"] == [0]  # the sample row: all zeros
+    assert lines[-2].strip().startswith(f"curl -s -X POST {deployment['url']}")
+    assert run_curl_line(cli, lines[-2])["predictions"] == [0]  # the sample row: all zeros
+    example = shlex.split(lines[-1])
+    assert example[:3] == ["kubeserve", "predict", "iris"]
+    assert cli(*example[1:]).stdout.split() == ["0"]
 
     assert cli("predict", "iris", "--data", json.dumps(ROWS)).stdout.split() == v1_answers
     rows_file = tmp_path / "rows.json"

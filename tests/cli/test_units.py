@@ -12,9 +12,9 @@ import pytest
 from kubeserve import Client, KubeServeAPIError
 from kubeserve.cli.config import config_dir
 from kubeserve.cli.logs import new_lines
-from kubeserve.cli.predict import parse_rows
+from kubeserve.cli.predict import parse_csv, parse_json
 from kubeserve.cli.push import next_tag
-from kubeserve.cli.rollout import curl_line, sample_rows
+from kubeserve.cli.rollout import curl_line, sample_body
 from kubeserve.client import KubeServeConnectionError
 
 
@@ -32,26 +32,44 @@ def test_new_lines_diffs_each_replica_window() -> None:
     assert new_lines(["plain 1", "plain 2"], ["plain 2", "plain 3"]) == ["plain 3"]
 
 
-def test_parse_rows_accepts_rows_or_a_request_body() -> None:
-    assert parse_rows("[[1, 2]]", "--data") == [[1, 2]]
-    assert parse_rows('{"data": [[1, 2]]}', "rows.json") == [[1, 2]]
+def test_parse_json_accepts_rows_records_or_a_request_body() -> None:
+    assert parse_json("[[1, 2]]", "--data") == [[1, 2]]
+    assert parse_json('[{"a": 1}]', "--data") == [{"a": 1}]
+    assert parse_json('{"data": [[1, 2]]}', "rows.json") == {"data": [[1, 2]]}
     with pytest.raises(Exception, match="must be rows"):
-        parse_rows('{"rows": 1}', "--data")
+        parse_json("3", "--data")
+
+
+def test_parse_csv_is_split_orientation_with_numbers() -> None:
+    assert parse_csv("city,rooms,area\nparis,2,20.5\nnice,,3\n", "x.csv") == {
+        "columns": ["city", "rooms", "area"],
+        "data": [["paris", 2, 20.5], ["nice", None, 3]],
+    }
+    with pytest.raises(Exception, match="line 3: 1 values for 2 columns"):
+        parse_csv("a,b\n1,2\n3\n", "x.csv")
+
+
+def test_sample_body_in_the_format_the_model_needs() -> None:
+    frame: Any = {
+        "signature": {"sample_input": [["lyon", 0.0]], "columns": [{"name": "city"}, {"name": "x"}]}
+    }
+    assert sample_body(frame) == {"columns": ["city", "x"], "data": [["lyon", 0.0]]}
+    assert sample_body(None) == {"data": [[0.0]]}
 
 
 def test_curl_line_uses_the_sample_and_never_the_token() -> None:
     deployment: Any = {"url": "http://h:1/api/v1/predict/iris-x", "public": False}
     version: Any = {"signature": {"sample_input": [[0.0, 1.0]], "n_features_in": 2}}
-    line = curl_line(Client("http://h:1"), deployment, sample_rows(version))
+    line = curl_line(Client("http://h:1"), deployment, sample_body(version))
     assert line == (
         "curl -s -X POST http://h:1/api/v1/predict/iris-x -H 'content-type: "
         "application/json' -H \"Authorization: Bearer $(kubeserve token --url "
         'http://h:1)" -d \'{"data": [[0.0, 1.0]]}\''
     )
     public: Any = {**deployment, "public": True}
-    assert "Authorization" not in curl_line(Client(), public, [[1]])
+    assert "Authorization" not in curl_line(Client(), public, {"data": [[1]]})
     no_sample: Any = {"signature": {"n_features_in": 3}}
-    assert sample_rows(no_sample) == [[0.0, 0.0, 0.0]]
+    assert sample_body(no_sample) == {"data": [[0.0, 0.0, 0.0]]}
 
 
 def test_config_dir_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -91,3 +91,91 @@ def make_wheel(directory: Path, name: str, version: str) -> Path:
             whl.writestr(p, d)
         whl.writestr(f"{dist}/RECORD", record)
     return path
+
+
+HOUSES = {
+    "city": ["paris", "lyon", "nice", "paris", "lyon", "nice", "paris", "lyon"],
+    "rooms": [1, 2, 3, 4, 2, 3, 5, 1],
+    "area": [20.5, 45.0, 60.25, 90.0, 41.0, 70.5, 120.0, 18.0],
+}
+
+
+def houses_frame() -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(HOUSES)
+
+
+@functools.cache
+def houses_pipeline() -> Any:
+    """A DataFrame pipeline with a string column: one-hot city, scaled numbers, a classifier."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    columns = ColumnTransformer(
+        [
+            ("city", OneHotEncoder(handle_unknown="ignore"), ["city"]),
+            ("num", StandardScaler(), ["rooms", "area"]),
+        ]
+    )
+    y = ["cheap", "cheap", "dear", "dear", "cheap", "dear", "dear", "cheap"]
+    return make_pipeline(columns, LogisticRegression()).fit(houses_frame(), y)
+
+
+def make_houses_model(path: Path) -> Path:
+    joblib.dump(houses_pipeline(), path)
+    return path
+
+
+NOTEBOOK_CODE = '''\
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+
+class Doubler(BaseEstimator, TransformerMixin):
+    """A notebook's own transformer: pickled as __main__.Doubler."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return np.asarray(X, dtype=float) * 2.0
+'''
+
+
+def make_notebook_model(directory: Path) -> tuple[Path, Path, list[Any]]:
+    """(model.joblib whose pipeline holds a `__main__.Doubler`, transformers.py defining it,
+    the pipeline's own predictions for IRIS_ROWS). Trained in a child whose __main__ is the
+    code, as in a notebook."""
+    import json
+    import subprocess
+    import sys
+
+    model, code, expected = (
+        directory / "notebook.joblib",
+        directory / "transformers.py",
+        directory / "out.json",
+    )
+    code.write_text(NOTEBOOK_CODE)
+    script = NOTEBOOK_CODE + (
+        "import joblib, json\n"
+        "from sklearn.datasets import load_iris\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.pipeline import make_pipeline\n"
+        "X, y = load_iris(return_X_y=True)\n"
+        "pipe = make_pipeline(Doubler(), LogisticRegression(max_iter=500)).fit(X, y)\n"
+        f"joblib.dump(pipe, {str(model)!r})\n"
+        f"json.dump(pipe.predict({IRIS_ROWS!r}).tolist(), open({str(expected)!r}, 'w'))\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    return model, code, json.loads(expected.read_text())
+
+
+def zip_code(code: Path, dest: Path) -> Path:
+    """code.zip as the control plane stores it (registry/code.py)."""
+    from kubeserve.registry.code import pack
+
+    pack(code, code.name, dest, 1 << 20)
+    return dest

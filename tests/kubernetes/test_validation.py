@@ -6,6 +6,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+import kubernetes_validate
 import pytest
 
 from tests.kubernetes.validation import (
@@ -28,28 +29,35 @@ CONTAINER_SC = {
 
 
 def compliant_pod_spec() -> Doc:
-    return {
-        "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": 10001,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "initContainers": [
-            {"name": "init", "image": "busybox:1.36", "securityContext": CONTAINER_SC, "resources": RESOURCES}
-        ],
-        "containers": [
-            {
-                "name": "app",
-                "image": "kubeserve-base:0.1.0",
-                "ports": [{"name": "http", "containerPort": 8080}],
-                "securityContext": CONTAINER_SC,
-                "resources": RESOURCES,
-                "volumeMounts": [{"name": "scratch", "mountPath": "/tmp"}],
-            }
-        ],
-        "volumes": [{"name": "scratch", "emptyDir": {}}, {"name": "cfg", "configMap": {"name": "c"}}],
-    }
+    return copy.deepcopy(
+        {
+            "automountServiceAccountToken": False,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": 10001,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "initContainers": [
+                {
+                    "name": "init",
+                    "image": "busybox:1.36",
+                    "securityContext": CONTAINER_SC,
+                    "resources": RESOURCES,
+                }
+            ],
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "kubeserve-base:0.1.0",
+                    "ports": [{"name": "http", "containerPort": 8080}],
+                    "securityContext": CONTAINER_SC,
+                    "resources": RESOURCES,
+                    "volumeMounts": [{"name": "scratch", "mountPath": "/tmp"}],
+                }
+            ],
+            "volumes": [{"name": "scratch", "emptyDir": {}}, {"name": "cfg", "configMap": {"name": "c"}}],
+        }
+    )
 
 
 def deployment(pod_spec: Doc | None = None) -> Doc:
@@ -203,7 +211,7 @@ def test_a_kind_without_a_schema_is_a_failure(api_version: str, kind: str, faili
     with pytest.raises(InvalidObject) as caught:
         validate_strict(doc)
     assert [
-        v for v in ("1.29", "1.33", "1.37") if f"Kubernetes {v}: Couldn't find schema" in str(caught.value)
+        v for v in ("1.29", "1.33", "1.37") if f"Kubernetes {v}: no schema for kind" in str(caught.value)
     ] == list(failing)
 
 
@@ -264,3 +272,16 @@ def test_pod_specs_are_found_in_every_workload_kind() -> None:
     assert pod_spec_of({"kind": "Job", "spec": {"template": template}}) is spec
     assert pod_spec_of({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": template}}}}) is spec
     assert pod_spec_of({"kind": "Service", "spec": {"ports": []}}) is None
+
+
+@pytest.mark.parametrize("version", ["1.29", "1.37"])
+def test_the_cached_validators_agree_with_kubernetes_validate(version: str) -> None:
+    """validate_strict builds kubernetes-validate's own schemas once; it must judge as validate() does."""
+    good, bad = deployment(), deployment()
+    bad["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] = ["1"]
+    kubernetes_validate.validate(good, version, strict=True)
+    validate_strict(good, versions=(version,))
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(bad, version, strict=True)
+    with pytest.raises(InvalidObject, match="limits/cpu"):
+        validate_strict(bad, versions=(version,))

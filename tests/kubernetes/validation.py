@@ -58,44 +58,47 @@ def validate_strict(doc: Doc, versions: tuple[str, ...] = KUBERNETES_VERSIONS) -
 
 
 def _schema_errors(doc: Doc, version: str) -> list[str]:
-    custom = _custom_schema(str(doc.get("kind", "")), str(doc.get("apiVersion", "")))
-    if custom is not None:
-        return _custom_errors(doc, custom, version)
-    try:
-        kubernetes_validate.validate(doc, version, strict=True)
-    except kubernetes_validate.SchemaNotFoundError as exc:
-        return [exc.message]
-    except kubernetes_validate.ValidationError as exc:
-        where = "/".join(str(part) for part in exc.absolute_path) or "(root)"
-        return [f"{where}: {exc.message}"]
-    return []
-
-
-@cache
-def _custom_schema(kind: str, api_version: str) -> Doc | None:
-    path = SCHEMAS_DIR / f"{kind.lower()}-{api_version.replace('/', '-')}.json"
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
-def _custom_errors(doc: Doc, schema: Doc, version: str) -> list[str]:
-    """Validate a custom kind; its metadata and selectors use the Kubernetes `version` definitions."""
-    registry: referencing.Registry[Any] = referencing.Registry().with_resources(
-        [
-            (schema["$id"], referencing.Resource.from_contents(schema)),
-            ("https://kubernetes.io/api/_definitions.json", _definitions(version)),
-        ]
-    )
-    validator = jsonschema.Draft202012Validator(schema, registry=registry)
+    kind, api_version = str(doc.get("kind", "")), str(doc.get("apiVersion", ""))
+    validator = _validator(kind, api_version, version)
+    if validator is None:
+        return [f"no schema for kind {kind} with api version {api_version} in Kubernetes {version}"]
     return [
-        f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
+        f"{'/'.join(str(part) for part in error.absolute_path) or '(root)'}: {error.message}"
         for error in validator.iter_errors(doc)
     ]
 
 
 @cache
-def _definitions(version: str) -> referencing.Resource[Any]:
+def _validator(kind: str, api_version: str, version: str) -> jsonschema.Draft202012Validator | None:
+    """The strict schema of `kind` on Kubernetes `version` (kubernetes-validate's files, as its
+    `validate()` finds them, built once), or the vendored schema of a custom kind."""
+    custom = SCHEMAS_DIR / f"{kind.lower()}-{api_version.replace('/', '-')}.json"
+    if custom.is_file():
+        schema = json.loads(custom.read_text())
+    else:
+        # kubernetes-validate names files <kind>-<group without its domain>-<version>.json
+        short = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+        path = _schemas_root(version) / f"{kind.lower()}-{short}.json"
+        if not kind or not path.is_file():
+            return None
+        schema = json.loads(path.read_text())
+    registry: referencing.Registry[Any] = referencing.Registry().with_resources(
+        [
+            (schema["$id"], referencing.jsonschema.DRAFT202012.create_resource(schema)),
+            ("https://kubernetes.io/api/_definitions.json", _definitions(version)),
+        ]
+    )
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def _schemas_root(version: str) -> Path:
     root = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-    contents = json.loads((root / f"v{version}.0-local-strict" / "_definitions.json").read_text())
+    return root / f"v{version}.0-local-strict"
+
+
+@cache
+def _definitions(version: str) -> referencing.Resource[Any]:
+    contents = json.loads((_schemas_root(version) / "_definitions.json").read_text())
     return referencing.jsonschema.DRAFT202012.create_resource(contents)
 
 

@@ -33,10 +33,13 @@ async def upload(
     model: Path,
     requirements: Path | None = None,
     model_name: str = "model.joblib",
+    code: Path | None = None,
 ) -> httpx.Response:
     files: dict[str, Any] = {"model_file": (model_name, model.read_bytes())}
     if requirements is not None:
         files["requirements_file"] = ("requirements.txt", requirements.read_bytes())
+    if code is not None:
+        files["code_file"] = (code.name, code.read_bytes())
     return await http.post(f"/api/v1/versions/{version_id}/upload", files=files, headers=headers)
 
 

@@ -15,6 +15,7 @@ from kubeserve.accounts.schemas import (
     ApiKeyCreated,
     ApiKeyRead,
     Credentials,
+    MeRead,
     Token,
     UserCreate,
     UserRead,
@@ -22,7 +23,8 @@ from kubeserve.accounts.schemas import (
 from kubeserve.db import SessionDep
 from kubeserve.errors import Unprocessable, UnsupportedMediaType
 from kubeserve.ids import IdPath
-from kubeserve.state import ApiKeyCacheDep, SettingsDep
+from kubeserve.runtime import sandbox
+from kubeserve.state import ApiKeyCacheDep, LoginThrottleDep, PasswordHasherDep, SettingsDep
 
 router = APIRouter(tags=["accounts"])
 
@@ -44,23 +46,41 @@ LOGIN_BODY = {
 
 
 @router.post("/auth/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
-async def register(data: UserCreate, session: SessionDep) -> Any:
-    """Create an account."""
-    return await service.register(session, data)
+async def register(
+    data: UserCreate, session: SessionDep, hasher: PasswordHasherDep, settings: SettingsDep
+) -> Any:
+    """Create an account. Passwords: 8-128 characters, not your email, not a common one.
+
+    Where user code cannot be sandboxed, a second account is refused (403) unless the
+    operator accepted the risk (KUBESERVE_ALLOW_UNSANDBOXED_MULTI_USER)."""
+    return await service.register(session, hasher, data, settings)
 
 
 @router.post("/auth/login", response_model=Token, openapi_extra=LOGIN_BODY)
-async def login(request: Request, session: SessionDep, settings: SettingsDep) -> Token:
-    """Exchange email and password for a bearer token (OAuth2 form with username=email, or JSON)."""
+async def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    throttle: LoginThrottleDep,
+    hasher: PasswordHasherDep,
+) -> Token:
+    """Exchange email and password for a bearer token (OAuth2 form with username=email, or JSON).
+
+    Repeated failures for one email from one address back off (429 with Retry-After)."""
     credentials = await _read_credentials(request)
-    throttle = request.app.state.login_throttle
-    return await service.login(session, settings, throttle, credentials.email, credentials.password)
+    guard = service.LoginGuard(request.client.host if request.client else "", throttle, hasher)
+    return await service.login(session, settings, guard, credentials.email, credentials.password)
 
 
-@router.get("/me", response_model=UserRead)
-async def me(user: CurrentUser) -> Any:
-    """The logged-in user."""
-    return user
+@router.get("/me", response_model=MeRead)
+async def me(user: CurrentUser, settings: SettingsDep) -> Any:
+    """The logged-in user, and how this install isolates user code."""
+    return MeRead(
+        **UserRead.model_validate(user).model_dump(),
+        sandboxed=sandbox.enabled(settings),
+        single_user=not sandbox.multi_user(settings),
+        isolation=sandbox.describe(settings),
+    )
 
 
 async def _read_credentials(request: Request) -> Credentials:

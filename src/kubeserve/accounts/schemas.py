@@ -1,17 +1,28 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field
+
+
+def _nfkc(value: Any) -> Any:
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+
+
+# One account per address however it is typed: compatibility forms (fullwidth letters,
+# ligatures) and case are folded before validation and uniqueness checks.
+Email = Annotated[EmailStr, BeforeValidator(_nfkc), AfterValidator(str.casefold)]
 
 
 class UserCreate(BaseModel):
-    email: EmailStr
+    email: Email
     password: str = Field(min_length=8, max_length=128)
 
 
 class Credentials(BaseModel):
-    email: EmailStr
+    email: Email
     password: str = Field(max_length=128)
 
 
@@ -22,6 +33,12 @@ class UserRead(BaseModel):
     email: str
     role: str
     created_at: datetime
+
+
+class MeRead(UserRead):
+    sandboxed: bool = Field(description="user code (builds, replicas) runs in a sandbox")
+    single_user: bool = Field(description="no sandbox: this install refuses a second account")
+    isolation: str = Field(description="how user code is isolated here, or why it is not")
 
 
 class Token(BaseModel):

@@ -10,7 +10,7 @@ import typer
 from kubeserve.cli.common import DEFAULT_URL, JsonOption, UrlOption, connect, print_json, saved_login, say
 from kubeserve.cli.config import Login, forget_login, save_login
 from kubeserve.cli.errors import CliError
-from kubeserve.client import Client
+from kubeserve.client import Client, KubeServeAPIError
 
 Email = Annotated[str, typer.Option(prompt=True, envvar="KUBESERVE_EMAIL", help="Your email.")]
 PASSWORD_HELP = "Asked for when missing (never echoed)."
@@ -38,7 +38,12 @@ def _login(client: Client, email: str, password: str) -> None:
 def register(email: Email, password: NewPassword, url: UrlOption = DEFAULT_URL) -> None:
     """Create an account on the control plane, and log in to it."""
     client = connect(url, login=False)
-    client.register(email, password)
+    try:
+        client.register(email, password)
+    except KubeServeAPIError as exc:
+        if exc.status == 409:
+            raise CliError(f"{email} already has an account on {client.url}: run `kubeserve login`") from None
+        raise
     _login(client, email, password)
     say(f"Registered and logged in as {email} on {client.url}")
 

@@ -16,6 +16,7 @@ from kubeserve.cli.errors import FriendlyGroup
 app = typer.Typer(
     help="KubeServe: from a model file to a live prediction URL.",
     no_args_is_help=True,
+    add_completion=False,
     cls=FriendlyGroup,
     pretty_exceptions_show_locals=False,  # locals may hold tokens and passwords
 )
@@ -35,6 +36,15 @@ def server(
     overrides: dict[str, Any] = {k: v for k, v in {"host": host, "port": port}.items() if v}
     settings = Settings(**overrides)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def _quiet_types() -> None:
+    """Typer prints a type after every parameter (`<bool>` after each flag, `<str>`, `<file>`):
+    noise beside help texts that already say what to give. Explicit metavars stay."""
+    from typer.core import TyperArgument, TyperOption
+
+    TyperOption.display_type_rich = lambda self, ctx: self.metavar  # type: ignore[method-assign]
+    TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
 
 
 def _register_model_server() -> None:
@@ -59,5 +69,6 @@ def _register_client_commands() -> None:
     app.add_typer(keys.app, name="keys")
 
 
+_quiet_types()
 _register_model_server()
 _register_client_commands()

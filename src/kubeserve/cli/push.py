@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import re
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kubeserve.cli import resolve, rollout
+from kubeserve.cli.code import bundle
 from kubeserve.cli.common import (
     DEFAULT_URL,
     JsonOption,
@@ -42,14 +44,33 @@ def next_tag(versions: list[Version]) -> str:
 
 
 def _new_version(
-    client: Client, model: Model, tag: str | None, model_file: Path, requirements: Path | None
+    client: Client,
+    model: Model,
+    tag: str | None,
+    model_file: Path,
+    requirements: Path | None,
+    code: list[Path],
+    created: bool,
 ) -> Version:
-    version = client.create_version(model["id"], tag or next_tag(client.list_versions(model["id"])))
+    """Create and upload the version; if the upload is refused, leave nothing empty behind
+    (not the version, which would burn the tag, nor a model this push created)."""
     try:
-        rollout.upload(client, version, model_file, requirements)
+        version = client.create_version(model["id"], tag or next_tag(client.list_versions(model["id"])))
     except (KubeServeError, KeyboardInterrupt):
-        with contextlib.suppress(KubeServeError):  # an empty version would only burn the tag
-            client.delete_version(version["id"])
+        if created:
+            with contextlib.suppress(KubeServeError):
+                client.delete_model(model["id"])
+        raise
+    try:
+        with tempfile.TemporaryDirectory(prefix="kubeserve-code-") as tmp:
+            shipped = bundle(code, Path(tmp)) if code else None
+            rollout.upload(client, version, model_file, requirements, shipped)
+    except (KubeServeError, CliError, KeyboardInterrupt):
+        with contextlib.suppress(KubeServeError):
+            if created:
+                client.delete_model(model["id"])
+            else:
+                client.delete_version(version["id"])
         raise
     return version
 
@@ -59,6 +80,14 @@ def push(
     name: Annotated[str, typer.Option(help="Model name: lowercase letters, digits, '-'.")],
     requirements: Annotated[
         Path | None, typer.Option(exists=True, dir_okay=False, help="requirements.txt the model needs.")
+    ] = None,
+    code: Annotated[
+        list[Path] | None,
+        typer.Option(
+            exists=True,
+            help="Your own Python code the model needs (e.g. a class pickled from a notebook): "
+            ".py files, package directories or one .zip/.tar.gz; repeat for several.",
+        ),
     ] = None,
     tag: Annotated[str | None, typer.Option(help="Version tag (default: next vN).")] = None,
     no_deploy: Annotated[bool, typer.Option("--no-deploy", help="Stop once built.")] = False,
@@ -71,10 +100,11 @@ def push(
     """Upload a model file, build it, and deploy it (or roll its deployment forward)."""
     client = connect(url)
     model = client.find_model(name)
+    created = model is None
     if model is None:
         model = client.create_model(name)
         note(f"Created model {name}")
-    version = _new_version(client, model, tag, model_file, requirements)
+    version = _new_version(client, model, tag, model_file, requirements, code or [], created)
     version = rollout.build(client, model, version, timeout)
     if no_deploy:
         if as_json:

@@ -14,7 +14,9 @@ from kubeserve.cli.resolve import model_deployments
 from kubeserve.client import Client, Deployment, Model, Version
 
 
-def upload(client: Client, version: Version, model_file: Path, requirements: Path | None) -> None:
+def upload(
+    client: Client, version: Version, model_file: Path, requirements: Path | None, code: Path | None = None
+) -> None:
     """Stream the files with a progress bar (on stderr)."""
     columns = (
         TextColumn("Uploading {task.description}"),
@@ -29,6 +31,7 @@ def upload(client: Client, version: Version, model_file: Path, requirements: Pat
             model_file,
             requirements,
             progress=lambda sent, total: bar.update(task, completed=sent, total=total),
+            code_file=code,
         )
 
 
@@ -67,23 +70,29 @@ def wait_live(client: Client, deployment: Deployment, timeout: float) -> Deploym
         return client.wait_for_deployment(deployment["id"], timeout=timeout, release=deployment["release"])
 
 
-def sample_rows(version: Version | None) -> Any:
-    """Rows to try the model with: the build's sample input, else one row of zeros."""
+def sample_body(version: Version | None) -> dict[str, Any]:
+    """A body to try the model with, from the build's sample input: `{"data": [[...]]}`, or
+    for a DataFrame model (named columns) `{"columns": [...], "data": [[...]]}`."""
     signature = (version["signature"] if version else None) or {}
     sample = signature.get("sample_input")
     if isinstance(sample, list) and sample and isinstance(sample[0], list):
-        return sample[:1]
-    features = signature.get("n_features_in") or signature.get("n_features_in_") or 1
-    return [[0.0] * int(features)]
+        rows = sample[:1]
+    else:
+        features = signature.get("n_features_in") or 1
+        rows = [[0.0] * int(features)]
+    columns = signature.get("columns")
+    if isinstance(columns, list) and columns and len(columns) == len(rows[0]):
+        return {"columns": [c["name"] for c in columns], "data": rows}
+    return {"data": rows}
 
 
-def curl_line(client: Client, deployment: Deployment, rows: Any) -> str:
+def curl_line(client: Client, deployment: Deployment, body: dict[str, Any]) -> str:
     """A ready-to-paste curl command; the token comes from `kubeserve token`, never printed."""
     parts = ["curl", "-s", "-X", "POST", deployment["url"], "-H", "'content-type: application/json'"]
     if not deployment["public"]:
         url_flag = "" if client.url == DEFAULT_URL else f" --url {shlex.quote(client.url)}"
         parts += ["-H", f'"Authorization: Bearer $(kubeserve token{url_flag})"']
-    parts += ["-d", shlex.quote(json.dumps({"data": rows}))]
+    parts += ["-d", shlex.quote(json.dumps(body))]
     return " ".join(parts)
 
 
@@ -96,4 +105,7 @@ def show_live(client: Client, deployment: Deployment, version: Version | None) -
     )
     say(f"URL: {deployment['url']}")
     say("Try it:")
-    say("  " + curl_line(client, deployment, sample_rows(version)))
+    body = sample_body(version)
+    say("  " + curl_line(client, deployment, body))
+    url_flag = "" if client.url == DEFAULT_URL else f" --url {shlex.quote(client.url)}"
+    say(f"  kubeserve predict {deployment['model_name']}{url_flag} --data {shlex.quote(json.dumps(body))}")

@@ -46,14 +46,18 @@ class ArtifactsAPI(Session):
         model_file: str | Path,
         requirements_file: str | Path | None = None,
         progress: Progress | None = None,
+        code_file: str | Path | None = None,
     ) -> Version:
-        """Stream the model file (and requirements.txt) to the version; it becomes `Building`.
+        """Stream the model file (and requirements.txt, and your own code: a .py file or a
+        .zip/.tar.gz of modules) to the version; it becomes `Building`.
 
         `progress(sent, total)` is called as bytes leave, for a progress bar.
         """
         paths = {"model_file": Path(model_file)}
         if requirements_file is not None:
             paths["requirements_file"] = Path(requirements_file)
+        if code_file is not None:
+            paths["code_file"] = Path(code_file)
         total = sum(p.stat().st_size for p in paths.values())
         readers: list[_CountingReader] = []
 

@@ -36,6 +36,7 @@ class GatewayTimeout(KubeServeError):
 @dataclass(frozen=True)
 class Target:
     owner_id: int
+    owner_token_key: str  # an owner's token must carry it (a token dies with its user)
     public: bool
     expires: float
     parked: bool = False  # replicas: 0 without autoscaling: 503 until scaled up
@@ -171,7 +172,8 @@ class Gateway:
             raise NotFound("deployment not found")
         auto = deployment.autoscaling
         target = Target(
-            deployment.user_id,
+            owner.id,
+            owner.token_key,
             deployment.public,
             time.monotonic() + TARGET_TTL,
             parked=auto is None and deployment.replicas == 0,
@@ -189,8 +191,10 @@ class Gateway:
         if kind == "api_key":
             caller = await api_keys.owner_of(self.sessionmaker, self.key_cache, credential)
         else:
-            subject = decode_access_token(credential, self.settings.jwt_key)
-            caller = int(subject) if subject and subject.isdigit() else None
+            claims = decode_access_token(credential, self.settings.jwt_key)
+            caller = claims.user_id if claims is not None else None
+            if caller == target.owner_id and claims and claims.token_key != target.owner_token_key:
+                caller = None  # the owner's id, but not the owner's token (revoked, or a recycled id)
         if caller is None:
             raise Unauthorized("invalid, expired or revoked credential")
         if caller != target.owner_id:

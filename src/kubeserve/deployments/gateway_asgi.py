@@ -12,11 +12,14 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kubeserve.accounts.csrf import cookie_credential, parse_cookie_header
 from kubeserve.deployments.gateway import Admission, Answer, Call, Gateway
 from kubeserve.errors import KubeServeError, NotFound, PayloadTooLarge
+from kubeserve.inference.settings import ModelServerSettings
 
 PREFIX = "/api/v1/predict/"
-MAX_BODY = 64 * 1024 * 1024
+# The replicas' own limit: a body they would refuse is refused here, before it is buffered.
+MAX_BODY: int = ModelServerSettings.model_fields["max_body_bytes"].default
 
 
 class GatewayFront:
@@ -32,7 +35,8 @@ class GatewayFront:
         gateway: Gateway = self.state.gateway
         start, call, admission, answer, status = time.perf_counter(), None, None, None, 500
         try:
-            call = _parse(scope)
+            call = _parse(scope, self.state.settings.jwt_key)
+            _check_length(scope)
             admission = await gateway.admit(call)  # callers are checked before their body is read
             answer = await gateway.forward(call, admission.path, await _read_body(receive))
             status = answer.status
@@ -82,12 +86,12 @@ class _Disconnected(Exception):
     """The client went away before sending its whole body."""
 
 
-def _parse(scope: Scope) -> Call:
+def _parse(scope: Scope, signing_key: str) -> Call:
     name, _, rest = scope["path"][len(PREFIX) :].partition("/")
     method = scope["method"]
     if not name or (method != "POST" and not (method == "GET" and rest.startswith("v2"))):
         raise NotFound("POST /api/v1/predict/{deployment}, or GET/POST .../v2/...")
-    content_type = credential = api_key = None
+    content_type = credential = api_key = cookie = csrf = None
     for key, value in scope["headers"]:
         if key == b"content-type":
             content_type = value.decode("latin-1")
@@ -95,7 +99,23 @@ def _parse(scope: Scope) -> Call:
             api_key = value.decode("latin-1")
         elif key == b"authorization" and value[:7].lower() == b"bearer ":
             credential = value[7:].decode("latin-1").strip()
+        elif key == b"cookie":
+            cookie = value.decode("latin-1")
+        elif key == b"x-csrf-token":
+            csrf = value.decode("latin-1")
+    if not (api_key or credential) and cookie:  # the dashboard's try-it form: a browser session
+        credential = cookie_credential(method, parse_cookie_header(cookie), csrf, signing_key)
     return Call(name, method, rest, content_type, api_key or credential)
+
+
+def _check_length(scope: Scope) -> None:
+    for key, value in scope["headers"]:
+        if key == b"content-length" and value.isdigit() and int(value) > MAX_BODY:
+            raise _too_large()
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(f"request body is larger than {MAX_BODY // (1024 * 1024)} MB")
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -107,7 +127,7 @@ async def _read_body(receive: Receive) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
-            raise PayloadTooLarge(f"request body is larger than {MAX_BODY // (1024 * 1024)} MB")
+            raise _too_large()
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
@@ -127,6 +147,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         "post": {
             "tags": ["predict"],
             "summary": "Predict",
+            "operationId": "predict",
             "description": 'Body `{"data": [[...]]}` (or `instances`, or records by feature name), '
             'optional `"method": "predict_proba"`; answers `{"predictions": [...]}`. '
             "The owner's bearer token or API key (`X-API-Key`), unless public.",
@@ -142,6 +163,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         "post": {
             "tags": ["predict"],
             "summary": "Open Inference Protocol (V2)",
+            "operationId": "predict_v2",
             "description": "`v2/models/{model}/infer`, `v2/health/ready`, `v2/models/{model}` (GET too).",
             "parameters": [
                 {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}

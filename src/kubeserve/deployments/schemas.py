@@ -39,12 +39,14 @@ class DeploymentCreate(BaseModel):
 
 
 class DeploymentUpdate(BaseModel):
-    """`version_id` rolls out a new release; `replicas` scales; `public` opens or closes it."""
+    """`version_id` rolls out a new release; `replicas` scales; `public` opens or closes it;
+    `autoscaling` turns autoscaling on (an object) or off (`null`, with `replicas`)."""
 
     model_config = ConfigDict(extra="forbid")
 
     version_id: IdField | None = None
     replicas: int | None = Field(default=None, ge=0, le=MAX_REPLICAS, description="0 parks it")
+    autoscaling: AutoscalingSpec | None = None
     public: bool | None = None
 
 

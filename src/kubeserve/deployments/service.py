@@ -84,6 +84,10 @@ async def update(
 ) -> DeploymentRow:
     row = await get(session, user, deployment_id)
     deployment = row.deployment
+    if "autoscaling" in data.model_fields_set:
+        deployment.autoscaling = data.autoscaling.model_dump() if data.autoscaling else None
+        if data.autoscaling is not None:
+            deployment.replicas = max(1, data.autoscaling.min)  # one to start (min 0: idles down)
     if data.replicas is not None:
         if deployment.autoscaling is not None:
             raise Conflict("this deployment is autoscaled: its replicas follow the load")

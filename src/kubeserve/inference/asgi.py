@@ -53,9 +53,16 @@ def error_body(detail: Any, v2: bool) -> bytes:
     return orjson.dumps({"detail": detail, "error": detail} if v2 else {"detail": detail})
 
 
-async def respond(send: Send, status: int, body: bytes, content_type: bytes = JSON, rows: int = 0) -> None:
+async def respond(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes = JSON,
+    rows: int = 0,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     if rows:
         headers.append((ROWS_HEADER, str(rows).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
     await send({"type": "http.response.body", "body": body})

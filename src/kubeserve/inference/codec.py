@@ -6,23 +6,18 @@ so a batch only ever holds input the model can take. No pydantic: one pass with 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import orjson
 
 from kubeserve.errors import BadRequest, Unprocessable
+from kubeserve.inference import frames
 from kubeserve.inference.model import ModelRuntime
+from kubeserve.inference.payload import Payload
 
-
-@dataclass(slots=True)
-class Payload:
-    """Validated input: a 2-D float64 array, or a DataFrame for records keyed by feature name."""
-
-    data: Any
-    rows: int
-    kind: str  # "array" | "frame": batches never mix the two
+__all__ = ["Payload", "check_matrix", "check_method", "decode_predict", "decode_rows", "parse_json"]
+ROWS_KEYS = ("data", "instances", "inputs")  # ours, TF Serving's/KServe v1's, MLflow's
 
 
 def parse_json(body: bytes) -> Any:
@@ -41,32 +36,54 @@ def check_method(method: Any, model: ModelRuntime) -> str:
 
 
 def decode_predict(body: bytes, model: ModelRuntime) -> tuple[Payload, str]:
-    """`{"data"|"instances": rows, "method"?: ...}` (or a bare list of rows) -> payload, method."""
+    """The body of POST /predict -> payload, method. Accepted shapes:
+
+    rows `[[...]]` (bare, or under "data", "instances" or "inputs"), records `[{name: value}]`,
+    columns `{name: [values]}`, pandas' split orientation `{"columns": [...], "data": [[...]]}`,
+    and MLflow's `{"dataframe_split": {...}}` / `{"dataframe_records": [...]}`; optional
+    `"method": "predict_proba"` (any method the model lists).
+    """
     doc = parse_json(body)
-    method: Any = "predict"
-    if isinstance(doc, dict):
-        if "data" in doc:
-            data = doc["data"]
-        elif "instances" in doc:
-            data = doc["instances"]
-        else:
-            raise Unprocessable('body needs "data" (or "instances"): a list of rows')
-        method = doc.get("method", "predict")
-    else:
-        data = doc
-    return decode_rows(data, model), check_method(method, model)
+    if not isinstance(doc, dict):
+        return decode_rows(doc, model), "predict"
+    method = check_method(doc.get("method", "predict"), model)
+    if "dataframe_split" in doc:
+        split = doc["dataframe_split"]
+        if not isinstance(split, dict):
+            raise Unprocessable('"dataframe_split" must be {"columns": [...], "data": [[...]]}')
+        return _split(split.get("columns"), split.get("data"), model), method
+    if "dataframe_records" in doc:
+        return decode_rows(doc["dataframe_records"], model), method
+    if "columns" in doc:
+        return _split(doc["columns"], doc.get("data"), model), method
+    for key in ROWS_KEYS:
+        if key in doc:
+            return decode_rows(doc[key], model), method
+    raise Unprocessable(
+        'body needs "data" (or "instances"): a list of rows, records, or {"columns": [...], "data": [...]}'
+    )
+
+
+def _split(columns: Any, data: Any, model: ModelRuntime) -> Payload:
+    if model.columns is None:  # a model fit without names: the values, in order (a CSV's rows)
+        return decode_rows(data, model)
+    return frames.from_split(columns, data, model)
 
 
 def decode_rows(data: Any, model: ModelRuntime) -> Payload:
-    """Rows as lists of numbers, one row, or records (dicts keyed by feature name)."""
+    """Rows as lists of values, one row, records (dicts by feature name) or columns."""
     if isinstance(data, dict):
+        if data and all(isinstance(v, list) for v in data.values()):
+            return frames.from_columns(data, model)  # {name: [values]}
         data = [data]
     if not isinstance(data, list):
         raise Unprocessable("data must be a list of rows")
     if not data:
         raise Unprocessable("data is empty: send at least one row")
     if isinstance(data[0], dict):
-        return decode_records(data, model)
+        return frames.from_records(data, model)
+    if model.needs_frame:
+        return frames.from_rows(data if isinstance(data[0], list) else [data], model)
     arr = to_matrix(data, model)
     return Payload(arr, arr.shape[0], "array")
 
@@ -115,21 +132,3 @@ def _non_numeric(data: list[Any]) -> str:
             if not isinstance(value, int | float) and value is not None:
                 return f"non-numeric value {value!r} in row {i}: numbers expected"
     return "non-numeric values: numbers expected"
-
-
-def decode_records(data: list[Any], model: ModelRuntime) -> Payload:
-    """Records keyed by the model's feature names, as a DataFrame in the fitted column order."""
-    names = model.feature_names
-    if names is None:
-        raise Unprocessable("this model was trained without feature names: send rows as lists")
-    expected = set(names)
-    for i, rec in enumerate(data):
-        if not isinstance(rec, dict):
-            raise Unprocessable(f"row {i} is not an object: do not mix records and lists")
-        if rec.keys() != expected:
-            missing = sorted(expected - rec.keys())
-            unknown = sorted(rec.keys() - expected)
-            raise Unprocessable(f"record {i}: missing features {missing}, unknown {unknown}")
-    import pandas as pd
-
-    return Payload(pd.DataFrame(data, columns=names), len(data), "frame")

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,9 +84,13 @@ def install(reqs: list[Requirement], target: Path, index_url: str | None = None)
     """pip-install `reqs` into `target`; raises InstallError with pip's own reason."""
     if not reqs:
         return
-    cmd = _pip_command(target, index_url) + [str(r) for r in reqs]
     log.info("installing %s into %s", ", ".join(map(str, reqs)), target)
-    proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    # A file, not argv: no requirement can be mistaken for an option, and no length limit.
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="requirements-") as listing:
+        listing.write("".join(f"{r}\n" for r in reqs))
+        listing.flush()
+        cmd = _pip_command(target, index_url) + ["-r", listing.name]
+        proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     # pip's chatter goes to stderr: stdout belongs to whoever runs us (inspect's JSON line)
     sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
     if proc.returncode != 0:
@@ -95,12 +100,14 @@ def install(reqs: list[Requirement], target: Path, index_url: str | None = None)
 
 
 def summarize(output: str, limit: int = 600) -> str:
-    """pip's and uv's error lines, which name the conflict or the missing version."""
+    """pip's and uv's own error lines, which say why (a conflict, a missing version, a
+    package that "has no usable wheels"), without their hints and progress chatter."""
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     errors = [
         ln
         for ln in lines
-        if ln.startswith(("ERROR", "error", "×", "╰─▶", "Because"))
+        if ln.startswith(("ERROR", "error", "×", "╰─▶", "Because", "cause:"))
+        or "because" in ln.lower()
         or "conflict" in ln.lower()
         or "no matching distribution" in ln.lower()
     ]
@@ -113,14 +120,18 @@ def ensure(
     packages_dir: Path,
     recorded_sklearn: str | None = None,
     index_url: str | None = None,
+    pickle_modules: list[str] | None = None,
 ) -> list[str]:
-    """Install what requirements.txt adds (and the recorded scikit-learn), then activate the dir.
+    """Install what requirements.txt adds (and the recorded scikit-learn, and what the pickle's
+    own imports need: pandas), then activate the dir.
 
     Returns notes worth telling the user. Must run before numpy/sklearn are first imported.
     """
     from kubeserve.inference import requirements as rq
 
     reqs = rq.parse_requirements(text)
+    implied = rq.implied_by_pickle(pickle_modules or [], reqs)
+    reqs += implied
     reqs, note = rq.pin_recorded_sklearn(
         reqs, recorded_sklearn, rq.installed_version(rq.SKLEARN, packages_dir)
     )
@@ -129,6 +140,7 @@ def ensure(
         install(missing, packages_dir, index_url)
     activate(packages_dir)
     notes = [note] if note else []
+    notes += [f"the pickle holds {r.name} objects: added {r.name} to the requirements" for r in implied]
     if missing:
         notes.append("installed " + ", ".join(map(str, missing)))
     return notes

@@ -13,7 +13,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
-METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+from kubeserve.inference.columns import Column, columns_of
+
+# Read-only methods served when the model has them; "predict" first: the default output.
+METHODS = (
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "transform",
+    "score_samples",
+)
 
 
 class ModelLoadError(RuntimeError):
@@ -25,6 +35,8 @@ class ModelRuntime(Protocol):
 
     n_features: int | None
     feature_names: list[str] | None
+    columns: list[Column] | None
+    needs_frame: bool
     methods: tuple[str, ...]
     allow_nan: bool
 
@@ -47,21 +59,31 @@ class SklearnModel:
         self.n_features: int | None = int(n) if isinstance(n, int | np.integer) else None
         names = getattr(estimator, "feature_names_in_", None)
         self.feature_names = [str(x) for x in names] if names is not None else None
+        self.columns = columns_of(estimator, self.feature_names) if self.feature_names else None
+        # String columns cannot travel in a float matrix: such a model always gets a DataFrame.
+        self.needs_frame = any(c.datatype == "BYTES" for c in self.columns or ())
         self.allow_nan = _allows_nan(estimator)
         self.predict_seconds = 0.0
 
     @classmethod
-    def load(cls, path: Path) -> SklearnModel:
-        """Unpickle `path` (joblib or plain pickle). Runs the file's code: only in a child."""
+    def load(cls, path: Path, shipped: list[str] | None = None) -> SklearnModel:
+        """Unpickle `path` (joblib or plain pickle). Runs the file's code: only in a child.
+
+        `shipped`: the modules of the user's shipped code (already importable)."""
         import joblib
+
+        from kubeserve.inference.shipped import HOW_TO_SHIP, explain_missing
 
         try:
             obj = joblib.load(path)
         except ModuleNotFoundError as exc:
             raise ModelLoadError(
-                f"the model needs the module '{exc.name}', which is not "
-                "installed: add its package to requirements.txt"
+                f"the model needs the module '{exc.name}', which is not installed: add its "
+                f"package to requirements.txt, or if it is your own code, {HOW_TO_SHIP}"
             ) from exc
+        except AttributeError as exc:
+            reason = explain_missing(exc, shipped or [])
+            raise ModelLoadError(reason or f"could not load the model: AttributeError: {exc}") from exc
         except Exception as exc:
             raise ModelLoadError(f"could not load the model: {type(exc).__name__}: {exc}") from exc
         # Rows sent as plain lists to a model fit on a DataFrame are expected here.
@@ -69,16 +91,24 @@ class SklearnModel:
         return cls(obj)
 
     def predict(self, x: Any, method: str = "predict") -> np.ndarray:
-        return np.asarray(getattr(self.estimator, method)(x))
+        out = getattr(self.estimator, method)(x)
+        if hasattr(out, "toarray"):  # a sparse matrix (e.g. a one-hot `transform`)
+            out = out.toarray()
+        return np.asarray(out)
 
     def sample_input(self, rows: int = 1, seed: int | None = None) -> Any:
-        """All-zero rows (or seeded random ones), shaped like what the model was fit on."""
+        """All-zero rows (or seeded random ones), shaped like what the model was fit on;
+        string columns hold a category the model knows."""
         shape = (rows, self.n_features or 1)
         data = np.zeros(shape) if seed is None else np.random.default_rng(seed).normal(0, 3, shape)
-        if self.feature_names is not None:
+        if self.columns is not None:
             import pandas as pd
 
-            return pd.DataFrame(data, columns=self.feature_names)
+            frame = pd.DataFrame(data, columns=self.feature_names)
+            for c in self.columns:
+                if c.datatype == "BYTES":
+                    frame[c.name] = np.array([c.sample] * rows, dtype=object)
+            return frame
         return data
 
     def warm_up(self) -> None:

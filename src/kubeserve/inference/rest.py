@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from kubeserve.errors import Forbidden, KubeServeError, NotFound, ServiceUnavailable
+from kubeserve.errors import BadRequest, Forbidden, KubeServeError, NotFound, ServiceUnavailable
 from kubeserve.inference.asgi import (
     MethodNotAllowed,
     Receive,
@@ -26,6 +26,7 @@ from kubeserve.inference.asgi import (
     read_body,
     respond,
 )
+from kubeserve.inference.encoding import inflate
 from kubeserve.inference.metrics import REQUEST_ROWS, Metrics
 from kubeserve.inference.startup import ServerState
 
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kubeserve.inference")
 OPEN_PATHS = frozenset({"/health"})
+HEADER_LENGTH = b"inference-header-content-length"  # V2 binary tensor data extension
+OCTET_STREAM = b"application/octet-stream"
 
 
 class ModelServerApp:
@@ -69,7 +72,10 @@ class ModelServerApp:
             return await self.lifespan(receive, send)
         if scope["type"] != "http":
             return None
-        path, v2 = scope["path"], scope["path"].startswith("/v2")
+        path = scope["path"]
+        if len(path) > 1 and path.endswith("/"):  # /v2/ is /v2
+            path = scope["path"] = path.rstrip("/") or "/"
+        v2 = path.startswith("/v2")
         try:
             if self.token is not None and path not in OPEN_PATHS:
                 self.authorize(scope["headers"], path)
@@ -81,6 +87,9 @@ class ModelServerApp:
             return await self.v2_model(scope, receive, send)
         except KubeServeError as exc:
             return await respond(send, exc.status_code, error_body(exc.detail, v2))
+        except Exception as exc:  # a bug: still a JSON answer that V2 clients can read
+            log.exception("unhandled error on %s %s", scope["method"], path)
+            return await respond(send, 500, error_body(f"internal error: {type(exc).__name__}", v2))
 
     def authorize(self, headers: list[tuple[bytes, bytes]], path: str) -> None:
         """The gateway's token, as X-KubeServe-Token or `Authorization: Bearer`; for /metrics
@@ -124,7 +133,8 @@ class ModelServerApp:
         await respond(send, 200, self.metrics.render(), self.metrics.content_type.encode())
 
     async def v2_server(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        await respond(send, 200, orjson.dumps({"name": "kubeserve", "version": "1", "extensions": []}))
+        server = {"name": "kubeserve", "version": "1", "extensions": ["binary_tensor_data"]}
+        await respond(send, 200, orjson.dumps(server))
 
     def dataplane(self) -> DataPlane:
         if self.state.dataplane is None:
@@ -139,27 +149,35 @@ class ModelServerApp:
         parts = scope["path"].strip("/").split("/")
         if len(parts) < 3 or parts[:2] != ["v2", "models"]:
             raise NotFound(f"no route {scope['method']} {scope['path']}")
-        name, rest = parts[2], parts[3:]
+        name, rest, version = parts[2], parts[3:], None
         if rest[:1] == ["versions"]:
-            rest = rest[2:]
+            if len(rest) < 2:
+                raise NotFound(f"no route {scope['method']} {scope['path']}")
+            version, rest = rest[1], rest[2:]
         if rest == ["infer"] and scope["method"] == "POST":
+            length = _header_length(scope["headers"])
             return await self.serve_prediction(
-                scope, receive, send, lambda b: self.dataplane().infer(name, b)
+                scope, receive, send, lambda b: self.dataplane().infer(name, version, b, length)
             )
         if scope["method"] != "GET" or rest not in ([], ["ready"]):
             raise NotFound(f"no route {scope['method']} {scope['path']}")
         dataplane = self.dataplane()
         if rest == ["ready"]:
-            dataplane.check_name(name)
+            dataplane.check_name(name, version)
             return await respond(send, 200, orjson.dumps({"name": name, "ready": True}))
-        await respond(send, 200, orjson.dumps(dataplane.metadata(name)))
+        await respond(send, 200, orjson.dumps(dataplane.metadata(name, version)))
 
     async def serve_prediction(
-        self, scope: dict[str, Any], receive: Receive, send: Send, run: Callable[[bytes], Awaitable[bytes]]
+        self,
+        scope: dict[str, Any],
+        receive: Receive,
+        send: Send,
+        run: Callable[[bytes], Awaitable[bytes | tuple[bytes, int | None]]],
     ) -> None:
-        """Read, predict, answer; counted in the metrics whatever the outcome.
+        """Read (and inflate), predict, answer; counted in the metrics whatever the outcome.
 
-        The answer says how many rows it predicted (`X-KubeServe-Rows`, for request logs)."""
+        `run` answers a body, or (body, JSON header length) for a V2 binary answer. The answer
+        says how many rows it predicted (`X-KubeServe-Rows`, for request logs)."""
         metrics, start = self.metrics, time.perf_counter()
         metrics.in_flight.inc()
         outcome = "server_error"
@@ -170,6 +188,9 @@ class ModelServerApp:
                 body = await read_body(scope, receive, self.max_body)
             finally:
                 self.traffic.reading -= 1
+            for key, value in scope["headers"]:
+                if key == b"content-encoding":
+                    body = inflate(body, value.decode("latin-1"), self.max_body)
             answer = await run(body)
             outcome = "ok"
         except KubeServeError as exc:
@@ -179,4 +200,20 @@ class ModelServerApp:
         finally:
             metrics.in_flight.dec()
             metrics.observe(outcome, time.perf_counter() - start, REQUEST_ROWS.get())
-        await respond(send, 200, answer, rows=REQUEST_ROWS.get())
+        if isinstance(answer, bytes):
+            return await respond(send, 200, answer, rows=REQUEST_ROWS.get())
+        content, length = answer
+        if length is None:
+            return await respond(send, 200, content, rows=REQUEST_ROWS.get())
+        extra = [(HEADER_LENGTH, str(length).encode())]
+        await respond(send, 200, content, OCTET_STREAM, REQUEST_ROWS.get(), extra)
+
+
+def _header_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """The V2 binary extension's JSON header length, if the request uses it."""
+    for key, value in headers:
+        if key == HEADER_LENGTH:
+            if not value.strip().isdigit():
+                raise BadRequest(f"Inference-Header-Content-Length must be a byte count, got {value!r}")
+            return int(value)
+    return None

@@ -34,6 +34,7 @@ def prepare(settings: ModelServerSettings) -> StartupPlan:
         began = time.perf_counter()
         verify(artifact, settings.sha256)
         log.info("start-up: sha256 verified in %.1f ms", (time.perf_counter() - began) * 1000)
+    code = fetch(settings.code, work_dir, settings) if settings.code else None  # beside the artifact
     requirements = None
     if settings.requirements:
         requirements = fetch(settings.requirements, work_dir, settings).read_text(errors="replace")
@@ -42,6 +43,7 @@ def prepare(settings: ModelServerSettings) -> StartupPlan:
         version=settings.version,
         artifact=artifact,
         requirements=requirements,
+        code=code,
         packages_dir=settings.packages_dir or work_dir / "packages",
         pip_index_url=settings.pip_index_url,
         max_batch_size=settings.max_batch_size,
@@ -110,11 +112,12 @@ def run(settings: ModelServerSettings) -> None:
     os.environ.update(
         {
             "KUBESERVE_MODEL_ARTIFACT": str(plan.artifact),
+            "KUBESERVE_MODEL_CODE": str(plan.code or ""),
             "KUBESERVE_MODEL_SHA256": "",
             "KUBESERVE_MODEL_PACKAGES_DIR": str(plan.packages_dir),
             "KUBESERVE_MODEL_WORK_DIR": str(plan.artifact.parent),
             "KUBESERVE_MODEL_NAME": settings.name,
-            "KUBESERVE_MODEL_VERSION": settings.version or "",
+            "KUBESERVE_MODEL_VERSION": settings.version,
             "KUBESERVE_MODEL_MAX_BATCH_SIZE": str(settings.max_batch_size),
             "KUBESERVE_MODEL_MAX_BATCH_WAIT_MS": str(settings.max_batch_wait_ms),
             "KUBESERVE_MODEL_MAX_BODY_BYTES": str(settings.max_body_bytes),

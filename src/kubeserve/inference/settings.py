@@ -23,12 +23,14 @@ class ModelServerSettings(BaseSettings):
     """The model file: a path, file://, s3://bucket/key or an http(s) (presigned) URL."""
     requirements: str | None = None
     """requirements.txt (path or URI); what it adds is pip-installed into packages_dir."""
+    code: str | None = None
+    """The user's shipped code: a code.zip (path or URI) put on sys.path before loading."""
     sha256: str | None = None
     """Expected sha256 of the artifact; a mismatch refuses to start."""
     name: str = "model"
     """Model name, as used by the V2 protocol (/v2/models/{name})."""
-    version: str | None = None
-    """Model version reported by V2 metadata."""
+    version: str = Field(default="1", min_length=1)
+    """Model version: V2's `model_version` and /v2/models/{name}/versions/{version}."""
     host: str = "127.0.0.1"
     """Bind address."""
     port: int = Field(default=8080, ge=0, le=65535)

@@ -64,6 +64,7 @@ def describe(model: SklearnModel) -> dict[str, Any]:
         "estimator": f"{type(est).__module__}.{type(est).__qualname__}",
         "n_features_in": model.n_features,
         "feature_names": model.feature_names,
+        "columns": [{"name": c.name, "datatype": c.datatype} for c in model.columns or ()] or None,
         "classes": jsonable(classes) if classes is not None else None,
         "methods": list(model.methods),
         "output": output,

@@ -35,9 +35,10 @@ class StartupPlan:
     """What to load and how to serve it."""
 
     name: str
-    version: str | None
+    version: str
     artifact: Path
     requirements: str | None
+    code: Path | None  # the user's shipped code (code.zip), if any
     packages_dir: Path
     pip_index_url: str | None
     max_batch_size: int
@@ -72,10 +73,12 @@ def _load(plan: StartupPlan, state: ServerState) -> Any:
             plan.requirements or "", plan.packages_dir, recorded, plan.pip_index_url
         ):
             log.info("requirements: %s", note)
+    from kubeserve.inference import shipped
     from kubeserve.inference.model import SklearnModel
 
+    modules = shipped.activate(plan.code) if plan.code is not None else []
     with state.step("loading the model"):
-        model = SklearnModel.load(plan.artifact)
+        model = SklearnModel.load(plan.artifact, modules)
     with state.step("warming up"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # an all-zero row may make a model warn
         model.warm_up()

@@ -11,6 +11,9 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 HERE = Path(__file__).parent
+# Several control planes may start at once (the Helm chart runs two): on PostgreSQL the first
+# to take this transaction-scoped lock migrates, the others wait and then find the schema at head.
+MIGRATION_LOCK_ID = 0x6B7562657365  # "kubese"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -30,7 +33,8 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
 
 
 async def _run(engine: AsyncEngine, migrate: Callable[[Connection], None]) -> None:
-    """One transaction. On SQLite, foreign keys are off while it runs: recreating a table
+    """One transaction, one migrator at a time (a PostgreSQL advisory lock; SQLite's write
+    lock serialises it there). On SQLite, foreign keys are off while it runs: recreating a table
     (the only way to change most things there) would otherwise cascade-delete its children;
     they are checked before the transaction commits."""
     sqlite = engine.dialect.name == "sqlite"
@@ -40,6 +44,8 @@ async def _run(engine: AsyncEngine, migrate: Callable[[Connection], None]) -> No
             await conn.commit()
         try:
             async with conn.begin():
+                if engine.dialect.name == "postgresql":
+                    await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
                 await conn.run_sync(migrate)
                 if sqlite:
                     broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()

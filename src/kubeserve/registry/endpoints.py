@@ -15,6 +15,7 @@ from kubeserve.registry.schemas import (
     ModelCreate,
     ModelRead,
     ModelUpdate,
+    UploadRule,
     VersionCreate,
     VersionRead,
 )
@@ -33,6 +34,7 @@ UPLOAD_BODY = {
                     "properties": {
                         "model_file": {"type": "string", "format": "binary"},
                         "requirements_file": {"type": "string", "format": "binary"},
+                        "code_file": {"type": "string", "format": "binary"},
                     },
                     "required": ["model_file"],
                 }
@@ -71,9 +73,11 @@ async def update_model(model_id: IdPath, data: ModelUpdate, session: SessionDep,
 
 
 @router.delete("/models/{model_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_model(model_id: IdPath, session: SessionDep, user: CurrentUser, store: StoreDep) -> Response:
+async def delete_model(
+    model_id: IdPath, session: SessionDep, user: CurrentUser, store: StoreDep, settings: SettingsDep
+) -> Response:
     """Delete a model with all its versions and artifacts."""
-    await service.delete_model(session, store, user, model_id)
+    await service.delete_model(session, store, settings, user, model_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -98,9 +102,9 @@ async def get_version(version_id: IdPath, session: SessionDep, user: CurrentUser
 
 @router.delete("/versions/{version_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_version(
-    version_id: IdPath, session: SessionDep, user: CurrentUser, store: StoreDep
+    version_id: IdPath, session: SessionDep, user: CurrentUser, store: StoreDep, settings: SettingsDep
 ) -> Response:
-    await service.delete_version(session, store, user, version_id)
+    await service.delete_version(session, store, settings, user, version_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -114,7 +118,9 @@ async def upload(
     builder: BuilderDep,
     settings: SettingsDep,
 ) -> Any:
-    """Upload `model_file` (.joblib/.pkl/.pickle) and optional `requirements_file` (.txt).
+    """Upload `model_file` (.joblib/.pkl/.pickle), optional `requirements_file` (.txt) and
+    optional `code_file`: your own Python code the model needs (.py, or a .zip/.tar.gz of
+    modules and packages; classes pickled as `__main__.X` are found in it).
 
     The version becomes `Building`; a sandboxed build then marks it `Ready` or `Failed`.
     """
@@ -137,3 +143,12 @@ async def download_artifact(
             "X-Checksum-Sha256": version.sha256 or "",
         },
     )
+
+
+@router.get("/upload-rules", response_model=dict[str, UploadRule])
+async def upload_rules(settings: SettingsDep, user: CurrentUser) -> Any:
+    """Per upload field: the accepted file extensions and the largest size, to check before sending."""
+    return {
+        name: UploadRule(extensions=list(r.extensions), max_bytes=r.max_bytes)
+        for name, r in service.upload_rules(settings).items()
+    }

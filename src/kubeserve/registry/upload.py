@@ -33,6 +33,7 @@ class StagedFile:
 
     path: Path
     extension: str
+    filename: str = ""  # the client's base name; used only to name a shipped .py module
     size: int = 0
     sha256: str = ""
     _hash: hashlib._Hash = field(default_factory=hashlib.sha256, repr=False)
@@ -71,12 +72,15 @@ class _Collector:
         if name in self.files:
             raise Unprocessable(f"form field {name!r} sent twice")
         # Only the extension of the client's name is used; the stored key never contains it.
-        extension = PurePosixPath(filename.replace("\\", "/")).suffix.lower()
+        base = PurePosixPath(filename.replace("\\", "/")).name
+        extension = next(
+            (e for e in rule.extensions if base.lower().endswith(e)), PurePosixPath(base).suffix.lower()
+        )
         if extension not in rule.extensions:
             raise UnsupportedMediaType(
                 f"{name}: {filename or 'no file name'!r} is not one of {', '.join(rule.extensions)}"
             )
-        staged = StagedFile(path=self.staging / name, extension=extension)
+        staged = StagedFile(path=self.staging / name, extension=extension, filename=base)
         self.files[name] = staged
         self._current = (name, staged, staged.path.open("wb"))
 

@@ -112,6 +112,12 @@ class Runtime(Protocol):
         """None: the backend needs no per-request bookkeeping (Kubernetes, fake)."""
         ...
 
+    @property
+    def leading(self) -> bool:
+        """Whether this control plane reconciles: always for one process (local, fake); on
+        Kubernetes, while it holds the reconciler's Lease (several control-plane replicas)."""
+        ...
+
     async def apply(self, spec: DeploymentSpec) -> None:
         """Create, roll out (a new `release`, zero downtime) or rescale; idempotent.
 

@@ -21,6 +21,7 @@ class _Fake:
 
 class FakeRuntime:
     traffic = None
+    leading = True
 
     def __init__(self, address: str = "http://127.0.0.1:9", token: str | None = None) -> None:
         self.address, self.token = address, token

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 class LocalRuntime:
     """Runtime backend for one machine; built once by the app's lifespan, closed at shutdown."""
 
+    leading = True  # one control plane per machine: it always reconciles
+
     def __init__(self, settings: Settings, store: ArtifactStore | None = None) -> None:
         self.settings, self.store = settings, store
         self.launcher = Launcher(settings)
