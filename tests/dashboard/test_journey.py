@@ -275,6 +275,15 @@ def test_journey(dashboard_plane: ControlPlane, browser: Any, forest: Path, shif
     page.wait_for_url("**/login/**")
     page.goto(f"{base}/keys/")
     page.wait_for_url("**/login/**")
+    expect(page.get_by_role("button", name="Log in")).to_be_enabled()
+    page.fill("#email", "ada@example.com")
+    page.fill("#password", "not my password")
+    page.click("button[type=submit]")
+    expect(page.locator("main [role=alert]")).to_have_text("incorrect email or password")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/keys/")  # back where the user was going
+    expect(page.get_by_text("No API keys")).to_be_visible()
     assert watch.csp == [], watch.csp
     assert watch.errors == [], watch.errors
     context.close()
