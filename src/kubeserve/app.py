@@ -31,7 +31,7 @@ from kubeserve.observability.http import HttpMetrics
 from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
-from kubeserve.runtime import sandbox
+from kubeserve.runtime import build_runtime, sandbox
 from kubeserve.runtime.base import Runtime
 from kubeserve.security import PasswordHasher
 from kubeserve.storage import build_store
@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The control plane; `runtime` replaces the one `KUBESERVE_RUNTIME` names (tests: a fake)."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -63,9 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.password_hasher = hasher
         app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker, app.state.metrics)
         app.state.api_key_cache = ApiKeyCache()
-        runtime = _build_runtime(settings)
-        app.state.reconciler = Reconciler(settings, runtime, app.state.store, app.state.sessionmaker)
-        app.state.gateway = Gateway(settings, runtime, app.state.sessionmaker, app.state.api_key_cache)
+        active = runtime or build_runtime(settings, app.state.store)
+        app.state.reconciler = Reconciler(settings, active, app.state.store, app.state.sessionmaker)
+        app.state.gateway = Gateway(settings, active, app.state.sessionmaker, app.state.api_key_cache)
         await sweep_orphans(settings, app.state.sessionmaker)
         await app.state.builder.resume()
         await app.state.reconciler.start()
@@ -122,12 +123,6 @@ def _document_gateway(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _build_runtime(settings: Settings) -> Runtime:
-    from kubeserve.runtime.local import LocalRuntime
-
-    return LocalRuntime(settings)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -99,7 +99,8 @@ def test_journey(dashboard_plane: ControlPlane, browser: Any, forest: Path, shif
     watch = Watch(page)
 
     # Sign up, with a clear error first; the session survives a reload.
-    page.goto(f"{base}/")
+    first = page.goto(f"{base}/")
+    assert first is not None and "script-src 'self' 'sha256-" in first.headers["content-security-policy"]
     page.wait_for_url("**/login/**")
     shoot(page, "login")
     page.click("text=Create an account")
