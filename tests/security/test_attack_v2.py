@@ -16,6 +16,8 @@ import pytest
 from tests.inference.conftest import client_for, start_app
 from tests.inference.models import make_iris_model
 
+BINARY = "application/octet-stream"
+
 
 @pytest.fixture
 async def iris(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
@@ -46,13 +48,13 @@ async def test_binary_bytes_tensor_declaring_more_elements_than_its_bytes(
     """Each BYTES element takes at least 4 bytes: 8 bytes cannot hold `count` of them, and the
     server must say so before allocating room for `count` objects (10**12 would be 7 TiB)."""
     raw = struct.pack("<I", 4) + b"abcd"
-    head = orjson.dumps(
-        {"inputs": [{"name": "x", "datatype": "BYTES", "shape": [count], "parameters": {"binary_data_size": len(raw)}}]}
-    )
+    size = {"binary_data_size": len(raw)}
+    tensor = {"name": "x", "datatype": "BYTES", "shape": [count], "parameters": size}
+    head = orjson.dumps({"inputs": [tensor]})
     r = await iris.post(
         "/v2/models/iris/infer",
         content=head + raw,
-        headers={"Inference-Header-Content-Length": str(len(head)), "content-type": "application/octet-stream"},
+        headers={"Inference-Header-Content-Length": str(len(head)), "content-type": BINARY},
     )
     assert r.status_code == 400, r.text
     assert "BYTES" in r.json()["detail"]
