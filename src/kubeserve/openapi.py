@@ -38,17 +38,18 @@ DESCRIPTIONS = {
 EXTRA: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/auth/register"): (409, 503),
     ("post", "/api/v1/auth/login"): (401, 415, 429, 503),
+    ("get", "/api/v1/auth/session"): (403,),
     ("post", "/api/v1/auth/session"): (401, 403, 415, 429, 503),
     ("delete", "/api/v1/auth/session"): (403,),
     ("post", "/api/v1/models"): (409,),
     ("post", "/api/v1/models/{model_id}/versions"): (409,),
     ("post", "/api/v1/versions/{version_id}/upload"): (400, 409, 413, 415),
-    ("post", "/api/v1/deployments"): (409,),
+    ("post", "/api/v1/deployments"): (404, 409),  # the version it names
     ("patch", "/api/v1/deployments/{deployment_id}"): (409,),
     ("post", "/api/v1/deployments/{deployment_id}/rollback"): (409,),
-    ("post", "/api/v1/predict/{deployment}"): (401, 404, 413, 415, 422, 503, 504),
+    ("post", "/api/v1/predict/{deployment}"): (401, 403, 404, 413, 415, 422, 503, 504),
     ("get", "/api/v1/predict/{deployment}/v2/{path}"): (401, 404, 503, 504),
-    ("post", "/api/v1/predict/{deployment}/v2/{path}"): (401, 404, 413, 415, 422, 503, 504),
+    ("post", "/api/v1/predict/{deployment}/v2/{path}"): (401, 403, 404, 413, 415, 422, 503, 504),
 }
 COOKIE_WRITES = ("post", "put", "patch", "delete")  # a browser session's writes need a CSRF token
 
@@ -96,7 +97,7 @@ def _statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
     if parameters or "requestBody" in operation:
         statuses.add(422)
     if "requestBody" in operation:
-        statuses.add(413)
+        statuses |= {400, 413}  # a body that is not even JSON (or UTF-8); too large
     return statuses
 
 
