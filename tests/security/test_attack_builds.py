@@ -61,7 +61,8 @@ async def test_a_tenants_endless_builds_do_not_hold_back_anothers(
             json={"version_tag": tag, "allow_unsafe_pickle": True},
             headers=attacker,
         )
-        assert (await upload(client, attacker, r.json()["id"], endless, model_name="model.pkl")).status_code == 200
+        sent = await upload(client, attacker, r.json()["id"], endless, model_name="model.pkl")
+        assert sent.status_code == 200, sent.text
     victim_model = await create_model(client, victim, "iris")
     version = await create_version(client, victim, victim_model["id"])
     assert (await upload(client, victim, version["id"], iris_model)).status_code == 200
