@@ -56,6 +56,8 @@ bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/run.py
 	$(VENV)/bin/python bench/gateway.py
 	$(VENV)/bin/python bench/sandbox.py
+	$(VENV)/bin/python bench/observability.py
+	$(VENV)/bin/python bench/login_flood.py
 
 load: $(VENV)/.installed-test  # Locust ramp against a fresh control plane: autoscaling up and down
 	$(VENV)/bin/python bench/loadtest/run.py

@@ -57,6 +57,8 @@ class ModelServerSettings(BaseSettings):
     """A prediction running longer than this makes /ready fail, so a supervisor restarts it."""
     gateway_token: SecretStr | None = None
     """When set, every request but /health needs header X-KubeServe-Token with this value."""
+    metrics_token: SecretStr | None = None
+    """When set, GET /metrics also accepts `Authorization: Bearer` with this value (Prometheus)."""
     log_level: str = "info"
     """Log level of the server and the start-up steps."""
     s3_endpoint: str = "127.0.0.1:9000"

@@ -68,6 +68,8 @@ class Upstream:
 
     address: str
     token: str | None = None
+    replica: str = ""  # which replica answers, when the backend knows: metrics and request logs
+    release: int | None = None  # the release that replica serves
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,11 @@ class TrafficHook(Protocol):
         """A request was sent to `upstream` and its connection dropped before any answer:
         whether resending it elsewhere is safe — the replica was stopped or killed from
         outside — rather than the request having killed it (then it must not reach another)."""
+        ...
+
+    async def wake(self, name: str, timeout: float) -> Upstream | None:
+        """A request waits for `name`, autoscaled to zero: start a replica and return it once
+        ready; None if it is not ready within `timeout` seconds (or cannot be woken)."""
         ...
 
 

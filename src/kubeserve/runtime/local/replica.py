@@ -8,7 +8,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -50,9 +50,11 @@ class ReplicaState(enum.StrEnum):
 
 @dataclass(eq=False)
 class Endpoint(Upstream):
-    """A ready local replica; `in_flight` is kept by the gateway (through the TrafficHook)."""
+    """A ready local replica; `in_flight` and `last_used` are kept by the gateway (through the
+    TrafficHook): the autoscaler reads them."""
 
     in_flight: int = 0
+    last_used: float = field(default_factory=time.monotonic)  # ready, or the latest request
     proc: Process | None = None
     stopped: bool = False  # we stopped it (retired, deleted): its requests may be replayed
 
@@ -196,7 +198,13 @@ class Replica:
                 append_line(self.log_path, f"start failed: {reason}")
                 await process.stop(self.proc, grace=2)
                 return False
-            self.endpoint = Endpoint(address=launched.address, token=token, proc=self.proc)
+            self.endpoint = Endpoint(
+                address=launched.address,
+                token=token,
+                replica=self.id,
+                release=self.spec.release,
+                proc=self.proc,
+            )
             self._resolve(True)
             self._set(ReplicaState.READY)
             since = time.monotonic()
