@@ -45,7 +45,8 @@ def kube_plane(
         KUBESERVE_S3_SECURE="false",
         KUBESERVE_S3_REGION=S3_REGION,
         KUBESERVE_S3_BUCKET=f"k8s-{tmp_path.name[-20:].lower().replace('_', '-')}".rstrip("-"),
-        KUBESERVE_REPLICA_MEMORY_MB="256",
+        KUBESERVE_REPLICA_MEMORY_MB="256",  # with 250m CPU: the 5-pod quota binds first
+        KUBESERVE_REPLICA_CPU="250m",
         KUBESERVE_REPLICA_START_TIMEOUT_SECONDS="60",
         KUBESERVE_KUBERNETES_LEASE_SECONDS="2",
     )
