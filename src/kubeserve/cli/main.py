@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from kubeserve.cli import auth, deployments, keys, logs, models, predict, push
+from kubeserve.cli import auth, deployments, keys, logs, models, predict, push, stats
 from kubeserve.cli.errors import FriendlyGroup
 
 app = typer.Typer(
@@ -63,7 +63,7 @@ def _register_model_server() -> None:
 
 
 def _register_client_commands() -> None:
-    for module in (auth, push, models, deployments, predict, logs):
+    for module in (auth, push, models, deployments, predict, logs, stats):
         for command in module.COMMANDS:
             app.command()(command)
     app.add_typer(keys.app, name="keys")
