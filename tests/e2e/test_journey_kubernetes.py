@@ -25,7 +25,8 @@ from tests.fixtures.kube_apiserver.controllers import K
 from tests.fixtures.kubernetes import MODEL_IMAGE
 from tests.fixtures.s3 import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
 
-pytestmark = pytest.mark.slow
+# The database does not matter to the runtime (the local journey runs on both): SQLite only.
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
 
 @pytest.fixture

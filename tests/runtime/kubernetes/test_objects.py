@@ -193,3 +193,24 @@ def test_without_the_crd_there_is_no_service_monitor() -> None:
     [monitor] = by_kind(all_objects(monitor=True), "ServiceMonitor")
     endpoint = monitor["spec"]["endpoints"][0]
     assert endpoint["path"] == "/metrics" and endpoint["bearerTokenSecret"]["key"] == "gateway-token"
+
+
+def test_the_chart_grants_the_runtime_every_kind_it_writes_and_no_more() -> None:
+    """The control plane's ClusterRole (charts/kubeserve) against what this module builds."""
+    from tests.kubernetes.chart import SECRETS, render
+    from tests.kubernetes.chart import by_kind as chart_kind
+
+    plural = {"NetworkPolicy": "networkpolicies", "HorizontalPodAutoscaler": "horizontalpodautoscalers"}
+    written = {
+        (d["apiVersion"].rpartition("/")[0], plural.get(d["kind"], d["kind"].lower() + "s"))
+        for d in all_objects(monitor=False)
+    }
+    [role] = chart_kind(render(SECRETS), "ClusterRole")
+    managed = {
+        (group, resource)
+        for rule in role["rules"]
+        if {"create", "patch", "delete"} <= set(rule["verbs"])
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    assert written == managed

@@ -326,7 +326,8 @@ def autoscaler(spec: DeploymentSpec, settings: Settings) -> Doc:
         "metadata": _meta(spec.name, namespace_of(spec.owner_id), **_labels(spec)),
         "spec": {
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
-            "minReplicas": policy.min_replicas,
+            # HPAs cannot scale to zero (an alpha feature gate); scale-to-zero is local-only.
+            "minReplicas": max(1, policy.min_replicas),
             "maxReplicas": policy.max_replicas,
             "metrics": [
                 {

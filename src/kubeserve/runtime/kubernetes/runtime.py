@@ -66,6 +66,7 @@ class KubernetesRuntime:
         self._services: dict[str, Doc] = {}  # by name
         self._ready: dict[str, set[str]] = {}  # deployment name -> uids of its ready pods
         self._tenants: set[int] = set()
+        self._namespaces: dict[str, str] = {}  # name -> namespace, known before the watch says
         self._synced: dict[str, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._service_monitors: bool | None = None
@@ -112,6 +113,7 @@ class KubernetesRuntime:
                 await self._presign(spec.requirements_uri),
                 self.token(spec.name),
             )
+            self._namespaces[spec.name] = objects.namespace_of(spec.owner_id)
             monitors = await self._has_service_monitors()
             for doc in objects.deployment_objects(spec, self.settings, urls, monitors):
                 await self._apply(doc)
@@ -135,9 +137,10 @@ class KubernetesRuntime:
     async def delete(self, name: str) -> None:
         await self._synced_all()
         existing = self._deployments.get(name) or self._services.get(name)
-        if existing is None:
+        applied = self._namespaces.pop(name, None)
+        ns = existing["metadata"]["namespace"] if existing else applied
+        if ns is None:
             return
-        ns = existing["metadata"]["namespace"]
         kinds: list[Any] = [Deployment, Service, HorizontalPodAutoscaler]
         if await self._has_service_monitors():
             kinds.append(ServiceMonitor)
