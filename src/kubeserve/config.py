@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     """Longest back-off for one email from one client address."""
     login_address_max_failures: int = Field(default=50, gt=0)
     """Failed logins from one client address (any emails) per hour before all its logins get 429."""
+    forwarded_allow_ips: str = ""
+    """Proxies (comma-separated IPs/CIDRs) whose X-Forwarded-For names the client; empty: the TCP peer."""
     password_hash_workers: int = Field(default=1, gt=0)
     """Password hashes (argon2) computed at once, in threads off the event loop."""
     password_hash_queue: int = Field(default=32, ge=0)
