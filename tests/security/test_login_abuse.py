@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import threading
 import time
 from collections import Counter
@@ -17,7 +18,7 @@ import pytest
 
 from kubeserve.config import Settings
 from kubeserve.errors import ServiceUnavailable
-from kubeserve.security import PasswordHasher
+from kubeserve.security import HASH_NICENESS, PasswordHasher
 from tests.e2e.test_journey import owner_with_ready_model
 from tests.fixtures.app import PASSWORD
 from tests.fixtures.control_plane import ControlPlane, poll
@@ -76,8 +77,10 @@ async def test_hashing_is_bounded_and_off_the_event_loop() -> None:
     """One worker, no queue: a second hash while one runs is 503 at once; the loop stays free."""
     hasher = PasswordHasher(workers=1, queue=0)
     release, started = threading.Event(), threading.Event()
+    niceness: list[int] = []
 
     def slow() -> str:
+        niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         started.set()
         release.wait(30)
         return "done"
@@ -94,6 +97,7 @@ async def test_hashing_is_bounded_and_off_the_event_loop() -> None:
         assert ticks == 10 and not running.done()
         release.set()
         assert await running == "done"
+        assert niceness == [HASH_NICENESS]  # hashing yields the CPU to predictions
         assert await hasher.verify("whatever", None) is False  # a slot is free again
     finally:
         release.set()

@@ -6,13 +6,14 @@ middleware (several hundred microseconds a request); everything else goes to the
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kubeserve.accounts.csrf import cookie_credential, parse_cookie_header
-from kubeserve.deployments.gateway import Call, Gateway
+from kubeserve.deployments.gateway import Admission, Answer, Call, Gateway
 from kubeserve.errors import KubeServeError, NotFound, PayloadTooLarge
 from kubeserve.inference.settings import ModelServerSettings
 
@@ -32,18 +33,53 @@ class GatewayFront:
             await self.app(scope, receive, send)
             return
         gateway: Gateway = self.state.gateway
+        start, call, admission, answer, status = time.perf_counter(), None, None, None, 500
         try:
             call = _parse(scope, self.state.settings.jwt_key)
             _check_length(scope)
-            upstream = await gateway.admit(call)  # callers are checked before their body is read
-            answer = await gateway.forward(call, upstream, await _read_body(receive))
+            admission = await gateway.admit(call)  # callers are checked before their body is read
+            answer = await gateway.forward(call, admission.path, await _read_body(receive))
+            status = answer.status
             await _respond(send, answer.status, answer.content_type.encode(), answer.body)
         except KubeServeError as exc:
+            status = exc.status_code
             body = orjson.dumps({"detail": exc.detail})
             extra = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
             await _respond(send, exc.status_code, b"application/json", body, extra)
         except _Disconnected:
+            status = 499  # client closed the request (nginx's code): nothing was answered
+        finally:
+            self._record(call, admission, answer, status, time.perf_counter() - start)
+
+    def _record(
+        self,
+        call: Call | None,
+        admission: Admission | None,
+        answer: Answer | None,
+        status: int,
+        seconds: float,
+    ) -> None:
+        """Gateway metrics and the request log. A 404 names no deployment of the caller's,
+        so it is counted under `deployment=""` and logged nowhere (bounded cardinality)."""
+        metrics = self.state.metrics
+        if call is None or status == 404:
+            metrics.gateway.request("", status)
             return
+        upstream = answer.upstream if answer is not None else None
+        metrics.gateway.request(call.name, status)
+        if upstream is not None:
+            metrics.gateway.latency(call.name, upstream.replica, seconds)
+        self.state.request_log.record(
+            call.name,
+            upstream.release if upstream is not None else None,
+            upstream.replica if upstream is not None else "",
+            call.method,
+            admission.path if admission is not None else "/" + call.path,
+            status,
+            seconds,
+            answer.rows if answer is not None else 0,
+            admission.caller if admission is not None else "none",
+        )
 
 
 class _Disconnected(Exception):
