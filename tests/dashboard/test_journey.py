@@ -199,6 +199,9 @@ def test_journey(dashboard_plane: ControlPlane, browser: Any, forest: Path, shif
         page.click(f"button:has-text('{tab}')")
         snippets[name] = page.get_by_test_id(f"snippet-{name}").inner_text()
     expect(page.get_by_test_id("logs")).not_to_be_empty()
+    expect(page.get_by_test_id("recent-requests").locator("tr")).not_to_have_count(0)
+    expect(page.get_by_test_id("stats-summary")).not_to_contain_text("Last 5 min: 0 requests", timeout=30_000)
+    expect(page.get_by_test_id("stats-charts").locator("figure")).to_have_count(4)
     shoot(page, "deployment")
 
     # API keys: created and shown once, it predicts; revoked, it stops.

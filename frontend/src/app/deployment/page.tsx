@@ -81,10 +81,12 @@ function DeploymentView() {
         <Card title="Try it" id="tryit">
           {!version.data ? (
             <LoadingState label="Loading the model's signature" />
-          ) : d.status === "Running" ? (
+          ) : d.status === "Running" || d.status === "Idle" ? (
             <TryIt deployment={d} sig={sig} key={d.version_id} />
           ) : (
-            <p className="text-sm text-slate-600">The form is ready once a replica is running ({d.status.toLowerCase()} now).</p>
+            <p className="text-sm text-slate-600">
+              {d.status === "Stopped" ? "The deployment is parked (0 replicas): scale it up to try it." : `The form is ready once a replica is running (${d.status.toLowerCase()} now).`}
+            </p>
           )}
         </Card>
         <div className="lg:col-span-2">
