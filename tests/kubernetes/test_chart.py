@@ -296,6 +296,7 @@ def test_rbac_is_least_privilege(case: tuple[str, list[Doc]]) -> None:
         ("", "resourcequotas"),
         ("", "limitranges"),
         ("", "services"),
+        ("", "secrets"),  # the runtime's per-version Secret (presigned URLs, replica token)
         ("", "pods"),
         ("", "pods/log"),
         ("networking.k8s.io", "networkpolicies"),
