@@ -5,7 +5,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test bench load lint uv clean dashboard api-client
+.PHONY: run test bench load lint uv clean dashboard api-client sandbox
 
 uv:  # uv installs the locked dependencies in seconds; pip brings it when missing
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -18,8 +18,18 @@ $(VENV)/.installed-test: pyproject.toml uv.lock | uv
 	$(UV) sync --frozen --compile-bytecode --python 3.11 --extra test
 	@touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed-run dashboard
+run: $(VENV)/.installed-run dashboard sandbox
 	$(VENV)/bin/kubeserve server
+
+sandbox:  # bubblewrap sandboxes user code (Linux); without it the server runs single-user
+	@if [ "$$(uname -s)" != Linux ] || command -v bwrap >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap \
+	  || echo "could not install bubblewrap: KubeServe will run as a single-user install"; \
+	else \
+	  echo "bubblewrap is not installed (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install bubblewrap):"; \
+	  echo "without it KubeServe runs user code unsandboxed and accepts a single user"; \
+	fi
 
 test: lint dashboard
 	$(VENV)/bin/pytest

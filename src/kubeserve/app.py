@@ -31,6 +31,7 @@ from kubeserve.observability.http import HttpMetrics
 from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
+from kubeserve.runtime import sandbox
 from kubeserve.runtime.base import Runtime
 from kubeserve.security import PasswordHasher
 from kubeserve.storage import build_store
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.builder.resume()
         await app.state.reconciler.start()
         log.info("KubeServe control plane ready at %s", settings.base_url)
+        (log.info if sandbox.enabled(settings) else log.warning)("sandbox: %s", sandbox.describe(settings))
         try:
             yield
         finally:

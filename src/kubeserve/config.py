@@ -90,6 +90,14 @@ class Settings(BaseSettings):
     """How often the local autoscaler samples requests in flight."""
     scale_down_stabilization_seconds: float = Field(default=30, ge=0)
     """Scale down only to the highest recommendation seen over this window (no flapping)."""
+    sandbox: Literal["auto", "off"] = "auto"
+    """`auto`: user code (builds, replicas) runs in a bubblewrap sandbox wherever one can run."""
+    allow_unsandboxed_multi_user: bool = False
+    """Without a sandbox, accept several accounts anyway (each could read the others' data)."""
+    sandbox_max_processes: int = Field(default=128, gt=0)
+    """Processes and threads one sandbox may hold (pids cgroup, where cgroups are writable)."""
+    sandbox_cpus: float = Field(default=1.0, gt=0)
+    """CPUs one sandbox may use (cpu cgroup quota, where cgroups are writable)."""
     dashboard_dir: Path | None = None
     """The built web dashboard (`next build` output); default frontend/out beside the source."""
     gateway_timeout_seconds: float = Field(default=30, gt=0)

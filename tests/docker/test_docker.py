@@ -134,7 +134,13 @@ def test_compose_resolves_with_health_checks_and_named_volumes(tmp_path: Path) -
     assert env["KUBESERVE_S3_SECRET_KEY"] == FILLED["MINIO_ROOT_PASSWORD"]
     assert env["KUBESERVE_ENVIRONMENT"] == "production"
     assert control["read_only"] is True and control["cap_drop"] == ["ALL"]
-    assert control["ports"] == ["127.0.0.1:8000:8000/tcp"]  # loopback unless KUBESERVE_BIND says otherwise
+    assert control["ports"] == ["127.0.0.1:8000:8000/tcp"]
+    from kubeserve.config import Settings
+
+    for name in env:  # Settings ignore unknown variables: a misspelt one would be silently lost
+        assert name[len("KUBESERVE_") :].lower() in Settings.model_fields, (
+            name
+        )  # loopback unless KUBESERVE_BIND says otherwise
 
 
 @pytest.mark.parametrize("missing", sorted(FILLED))

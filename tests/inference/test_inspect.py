@@ -17,7 +17,7 @@ from tests.inference.models import make_marker_pickle, make_no_predict
 pytestmark = pytest.mark.slow
 
 
-def inspect(model: Path, tmp_path: Path, requirements: str | None = None) -> tuple[int, Any]:
+def inspect(model: Path, tmp_path: Path, requirements: str | None = None, *flags: str) -> tuple[int, Any]:
     args = [
         sys.executable,
         "-m",
@@ -26,6 +26,7 @@ def inspect(model: Path, tmp_path: Path, requirements: str | None = None) -> tup
         str(model),
         "--packages-dir",
         str(tmp_path / "packages"),
+        *flags,
     ]
     if requirements is not None:
         (tmp_path / "requirements.txt").write_text(requirements)
@@ -69,9 +70,22 @@ def test_refused_requirement(iris_artifact: Path, tmp_path: Path) -> None:
     assert code == 1 and "requirements.txt line 1" in answer["error"]
 
 
-def test_hostile_pickle_runs_only_in_the_child(tmp_path: Path) -> None:
+def test_hostile_pickle_is_refused_by_default_and_runs_only_with_the_switch(tmp_path: Path) -> None:
     marker = tmp_path / "marker"
-    code, answer = inspect(make_marker_pickle(tmp_path / "evil.pkl", marker), tmp_path)
+    evil = make_marker_pickle(tmp_path / "evil.pkl", marker)
+    code, answer = inspect(evil, tmp_path)
+    assert code == 1 and not marker.exists()  # refused before anything is unpickled
+    assert "posix.system" in answer["error"] and '"allow_unsafe_pickle": true' in answer["error"]
+    code, answer = inspect(evil, tmp_path, None, "--allow-unsafe-pickle")
     assert marker.exists()  # the child loaded it: that is what the sandbox is for
     assert code == 1
     assert answer["error"] == "object has no predict (the file holds a 'int' object)"
+
+
+def test_steps_install_then_load(iris_artifact: Path, tmp_path: Path) -> None:
+    """The build installs outside the sandbox, then loads inside it: same signature."""
+    code, answer = inspect(iris_artifact, tmp_path, "numpy\n", "--step", "install")
+    assert code == 0 and answer == {"ok": True, "notes": []}
+    code, answer = inspect(iris_artifact, tmp_path, "numpy\n", "--step", "load", "--note=a note")
+    assert code == 0 and answer["signature"]["n_features_in"] == 4
+    assert answer["signature"]["notes"] == ["a note"]

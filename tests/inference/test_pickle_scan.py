@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sklearn
 
+from kubeserve.inference.pickle_policy import refused
 from kubeserve.inference.pickle_scan import NotAPickle, scan_file
 from tests.inference.models import iris_estimator, make_iris_model, make_marker_pickle
 
@@ -20,7 +21,7 @@ def test_joblib_files_plain_and_compressed(tmp_path: Path, compress: object) -> 
     assert ESTIMATOR in scan.modules and "joblib.numpy_pickle" in scan.modules
     assert f"{ESTIMATOR}:LogisticRegression" in scan.globals
     assert scan.sklearn_version == sklearn.__version__
-    assert scan.suspicious == []
+    assert refused(scan.globals) == []
 
 
 @pytest.mark.parametrize("protocol", [0, 2, 4, 5])
@@ -45,7 +46,7 @@ def test_object_arrays_inside_joblib(tmp_path: Path) -> None:
 def test_hostile_pickle_is_reported_not_run(tmp_path: Path) -> None:
     marker = tmp_path / "marker"
     scan = scan_file(make_marker_pickle(tmp_path / "evil.pkl", marker))
-    assert scan.suspicious == ["posix:system"] and scan.modules == ["posix"]
+    assert refused(scan.globals) == ["posix:system"] and scan.modules == ["posix"]
     assert not marker.exists()  # scanning never executed it
     pickle.loads((tmp_path / "evil.pkl").read_bytes())
     assert marker.exists()  # while loading it does: the fixture is real

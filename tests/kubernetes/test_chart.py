@@ -339,3 +339,35 @@ def test_the_rendered_chart_matches_its_golden_file() -> None:
     assert text == GOLDEN.read_text(), (
         "intended? KUBESERVE_UPDATE_GOLDEN=1 pytest tests/kubernetes, review the diff"
     )
+
+
+def test_the_paths_the_chart_names_are_served_by_the_control_plane(tmp_path: Path) -> None:
+    """Probes, the ServiceMonitor and the ingress's gateway path point at routes the app has."""
+    from kubeserve.app import create_app
+    from kubeserve.config import Settings
+
+    app = create_app(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    served = set(app.openapi()["paths"])
+    docs = render(merged(SECRETS, MATRIX["ingress"]))
+    container = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["path"] in served
+    assert (
+        "/metrics" in served
+    )  # the ServiceMonitor's path (test_a_service_monitor_when_the_cluster_has_the_crd)
+    gateway_paths = [p["path"] for p in one(docs, "Ingress")["spec"]["rules"][0]["http"]["paths"]]
+    assert gateway_paths[0] == "/api/v1/predict"
+    assert any(path.startswith(gateway_paths[0] + "/") for path in served)
+
+
+def test_every_variable_the_chart_sets_is_a_setting(case: tuple[str, list[Doc]]) -> None:
+    """Settings ignore unknown KUBESERVE_* variables, so a misspelt one would be silently lost."""
+    from kubeserve.config import Settings
+
+    _, docs = case
+    container = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    names = list(one(docs, "ConfigMap")["data"]) + [env["name"] for env in container["env"]]
+    for name in names:
+        assert name.startswith("KUBESERVE_") and name[len("KUBESERVE_") :].lower() in Settings.model_fields, (
+            name
+        )

@@ -15,6 +15,7 @@ from kubeserve.accounts.schemas import (
     ApiKeyCreated,
     ApiKeyRead,
     Credentials,
+    MeRead,
     Token,
     UserCreate,
     UserRead,
@@ -22,6 +23,7 @@ from kubeserve.accounts.schemas import (
 from kubeserve.db import SessionDep
 from kubeserve.errors import Unprocessable, UnsupportedMediaType
 from kubeserve.ids import IdPath
+from kubeserve.runtime import sandbox
 from kubeserve.state import ApiKeyCacheDep, LoginThrottleDep, PasswordHasherDep, SettingsDep
 
 router = APIRouter(tags=["accounts"])
@@ -44,9 +46,14 @@ LOGIN_BODY = {
 
 
 @router.post("/auth/register", response_model=UserRead, status_code=status.HTTP_201_CREATED)
-async def register(data: UserCreate, session: SessionDep, hasher: PasswordHasherDep) -> Any:
-    """Create an account. Passwords: 8-128 characters, not your email, not a common one."""
-    return await service.register(session, hasher, data)
+async def register(
+    data: UserCreate, session: SessionDep, hasher: PasswordHasherDep, settings: SettingsDep
+) -> Any:
+    """Create an account. Passwords: 8-128 characters, not your email, not a common one.
+
+    Where user code cannot be sandboxed, a second account is refused (403) unless the
+    operator accepted the risk (KUBESERVE_ALLOW_UNSANDBOXED_MULTI_USER)."""
+    return await service.register(session, hasher, data, settings)
 
 
 @router.post("/auth/login", response_model=Token, openapi_extra=LOGIN_BODY)
@@ -65,10 +72,15 @@ async def login(
     return await service.login(session, settings, guard, credentials.email, credentials.password)
 
 
-@router.get("/me", response_model=UserRead)
-async def me(user: CurrentUser) -> Any:
-    """The logged-in user."""
-    return user
+@router.get("/me", response_model=MeRead)
+async def me(user: CurrentUser, settings: SettingsDep) -> Any:
+    """The logged-in user, and how this install isolates user code."""
+    return MeRead(
+        **UserRead.model_validate(user).model_dump(),
+        sandboxed=sandbox.enabled(settings),
+        single_user=not sandbox.multi_user(settings),
+        isolation=sandbox.describe(settings),
+    )
 
 
 async def _read_credentials(request: Request) -> Credentials:

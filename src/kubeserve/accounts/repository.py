@@ -14,6 +14,9 @@ class UserRepository(Repository[User]):
     async def get_by_email(self, email: str) -> User | None:
         return await self.one_or_none(self.select().where(func.lower(User.email) == email.lower()))
 
+    async def any(self) -> bool:
+        return await self.one_or_none(self.select().limit(1)) is not None
+
 
 class ApiKeyRepository(Repository[ApiKey]):
     model = ApiKey

@@ -35,6 +35,12 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
+class MeRead(UserRead):
+    sandboxed: bool = Field(description="user code (builds, replicas) runs in a sandbox")
+    single_user: bool = Field(description="no sandbox: this install refuses a second account")
+    isolation: str = Field(description="how user code is isolated here, or why it is not")
+
+
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"

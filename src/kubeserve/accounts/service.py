@@ -12,8 +12,9 @@ from kubeserve.accounts.repository import UserRepository
 from kubeserve.accounts.schemas import Token, UserCreate
 from kubeserve.accounts.throttle import LoginThrottle
 from kubeserve.config import Settings
-from kubeserve.errors import Conflict, TooManyRequests, Unauthorized
+from kubeserve.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
 from kubeserve.orm import User
+from kubeserve.runtime import sandbox
 from kubeserve.security import PasswordHasher, TokenClaims, create_access_token
 
 BAD_CREDENTIALS = "incorrect email or password"
@@ -28,9 +29,21 @@ class LoginGuard:
     hasher: PasswordHasher
 
 
-async def register(session: AsyncSession, hasher: PasswordHasher, data: UserCreate) -> User:
+SINGLE_USER = (
+    "this KubeServe runs user code without a sandbox ({why}), so it is a single-user install "
+    "and already has its user: models of a second account could read the first one's data. "
+    "Run it where bubblewrap works, or set KUBESERVE_ALLOW_UNSANDBOXED_MULTI_USER=true to "
+    "accept that risk."
+)
+
+
+async def register(
+    session: AsyncSession, hasher: PasswordHasher, data: UserCreate, settings: Settings
+) -> User:
     check_password(data.email, data.password)
     users = UserRepository(session)
+    if not sandbox.multi_user(settings) and await users.any():
+        raise Forbidden(SINGLE_USER.format(why=sandbox.describe(settings).split(";")[0]))
     if await users.get_by_email(data.email) is not None:
         raise Conflict("a user with this email already exists")
     return await users.add(User(email=data.email, password_hash=await hasher.hash(data.password)))

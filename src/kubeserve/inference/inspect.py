@@ -1,11 +1,15 @@
-"""The build check, run in a sandboxed child: `python -m kubeserve.inference.inspect`.
+"""The build check, run in a child: `python -m kubeserve.inference.inspect`.
 
     --model PATH [--requirements PATH] [--code ZIP] --packages-dir DIR
+    [--step install|load|all] [--allow-unsafe-pickle]
 
-Scans the pickle without executing it, installs what the requirements add (and the
-scikit-learn version the artifact records, when requirements.txt pins none), loads the model,
-checks `predict`, and prints ONE JSON object as stdout's last line:
-`{"ok": true, "signature": {...}}` (exit 0) or `{"ok": false, "error": "..."}` (exit 1).
+Scans the pickle without executing it and applies the pickle policy (pickle_policy.py);
+`install` then installs what the requirements add (and the scikit-learn version the
+artifact records, when requirements.txt pins none) — wheels only, no user code runs, so the
+control plane runs this step outside the sandbox, with network; `load` (in the sandbox, no
+network) unpickles the model, checks `predict` and records its signature; `all` does both.
+Prints ONE JSON object as stdout's last line: `{"ok": true, "signature": {...}}` /
+`{"ok": true, "notes": [...]}` (exit 0) or `{"ok": false, "error": "..."}` (exit 1).
 """
 
 from __future__ import annotations
@@ -22,17 +26,12 @@ class BuildFailed(Exception):
     """A reason a person can act on."""
 
 
-def inspect_model(
-    model: Path,
-    requirements: Path | None,
-    packages_dir: Path,
-    index_url: str | None = None,
-    code: Path | None = None,
-) -> dict[str, Any]:
-    """The signature of the model, or BuildFailed. Unpickles: only ever call in a child."""
-    from kubeserve.inference import installer
+def vet(model: Path, allow_unsafe: bool = False, code: Path | None = None) -> Any:
+    """Scan the pickle and apply the policy (the user's shipped modules allowed); the scan,
+    or BuildFailed. Never unpickles, never imports the shipped code."""
+    from kubeserve.inference import shipped
+    from kubeserve.inference.pickle_policy import reason, refused
     from kubeserve.inference.pickle_scan import NotAPickle, scan_file
-    from kubeserve.inference.requirements import RequirementsError
 
     if not model.is_file():
         raise BuildFailed(f"model file not found: {model}")
@@ -40,25 +39,46 @@ def inspect_model(
         scan = scan_file(model)
     except NotAPickle as exc:
         raise BuildFailed(str(exc)) from None
+    own = [*shipped.modules_in(code), "__main__"] if code is not None else []
+    bad = refused(scan.globals, own)
+    if bad and not allow_unsafe:
+        raise BuildFailed(reason(bad))
+    return scan
+
+
+def install(scan: Any, requirements: Path | None, packages_dir: Path, index_url: str | None) -> list[str]:
+    """Install what the requirements add (wheels only); notes worth telling the user."""
+    from kubeserve.inference import installer
+    from kubeserve.inference.requirements import RequirementsError
+
     text = ""
     if requirements is not None and requirements.is_file():  # an upload may have none
         text = requirements.read_text(errors="replace")
     try:
-        notes = installer.ensure(text, packages_dir, scan.sklearn_version, index_url, scan.modules)
+        return installer.ensure(text, packages_dir, scan.sklearn_version, index_url, scan.modules)
     except (RequirementsError, installer.InstallError) as exc:
         raise BuildFailed(str(exc)) from None
-    if scan.suspicious:
-        notes.append(f"the pickle imports {', '.join(scan.suspicious)}: it runs code when loaded")
-    from kubeserve.inference import shipped
-    from kubeserve.inference.model import ModelLoadError, SklearnModel
-    from kubeserve.inference.signature import describe
 
+
+def describe(
+    model: Path, scan: Any, packages_dir: Path, notes: list[str], code: Path | None = None
+) -> dict[str, Any]:
+    """Unpickle and describe the model. Runs user code: only ever call in a sandboxed child."""
+    from kubeserve.inference import installer, shipped
+    from kubeserve.inference.model import ModelLoadError, SklearnModel
+    from kubeserve.inference.pickle_policy import refused
+    from kubeserve.inference.signature import describe as signature_of
+
+    installer.activate(packages_dir)
     modules = shipped.activate(code) if code is not None else []
+    bad = refused(scan.globals, [*modules, "__main__"] if code is not None else [])
+    if bad:
+        notes.append(f"accepted by its owner: the pickle imports {', '.join(bad)} (runs code when loaded)")
     try:
         loaded = SklearnModel.load(model, modules)
     except ModelLoadError as exc:
         raise BuildFailed(str(exc)) from None
-    signature = describe(loaded)
+    signature = signature_of(loaded)
     if code is not None:
         signature["code"] = {"modules": modules}
     signature.update(
@@ -70,6 +90,16 @@ def inspect_model(
     return signature
 
 
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    scan = vet(args.model, args.allow_unsafe_pickle, args.code)
+    notes = args.note
+    if args.step in ("install", "all"):
+        notes = notes + install(scan, args.requirements, args.packages_dir, args.index_url)
+        if args.step == "install":
+            return {"ok": True, "notes": notes}
+    return {"ok": True, "signature": describe(args.model, scan, args.packages_dir, notes, args.code)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m kubeserve.inference.inspect", description=__doc__.split("\n\n")[0]
@@ -77,17 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--requirements", type=Path)
     parser.add_argument("--packages-dir", type=Path, required=True)
-    parser.add_argument("--code", type=Path, help="the user's shipped code (code.zip)")
     parser.add_argument("--index-url", help="package index (default: pip's, PIP_INDEX_URL)")
+    parser.add_argument("--step", choices=("install", "load", "all"), default="all")
+    parser.add_argument("--allow-unsafe-pickle", action="store_true", help="the owner's switch")
+    parser.add_argument("--code", type=Path, help="the user's shipped code (code.zip)")
+    parser.add_argument("--note", action="append", default=[], help="notes of an earlier step")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     try:
-        answer: dict[str, Any] = {
-            "ok": True,
-            "signature": inspect_model(
-                args.model, args.requirements, args.packages_dir, args.index_url, args.code
-            ),
-        }
+        answer = run(args)
     except BuildFailed as exc:
         answer = {"ok": False, "error": str(exc)}
     except Exception as exc:  # a user's model can fail in any way: still answer in JSON

@@ -22,31 +22,6 @@ from typing import IO, Any
 
 from kubeserve.inference.pickle_vm import Corrupt, Machine, Obj
 
-# Modules whose globals a model has no business importing: a pickle naming them runs code.
-SUSPICIOUS_MODULES = frozenset(
-    {
-        "os",
-        "posix",
-        "nt",
-        "subprocess",
-        "sys",
-        "shutil",
-        "socket",
-        "pathlib",
-        "importlib",
-        "runpy",
-        "code",
-        "pty",
-        "ctypes",
-        "webbrowser",
-        "urllib",
-        "http",
-        "pickle",
-        "marshal",
-    }
-)
-SUSPICIOUS_BUILTINS = frozenset({"eval", "exec", "compile", "open", "__import__", "getattr"})
-
 
 class NotAPickle(ValueError):
     """The file is not a joblib/pickle file (or is truncated or corrupt)."""
@@ -64,18 +39,6 @@ class PickleScan:
     @property
     def modules(self) -> list[str]:
         return sorted({g.split(":")[0] for g in self.globals})
-
-    @property
-    def suspicious(self) -> list[str]:
-        """Globals that execute commands or code rather than rebuild data."""
-        found = []
-        for g in self.globals:
-            module, _, name = g.partition(":")
-            if module.split(".")[0] in SUSPICIOUS_MODULES or (
-                module == "builtins" and name in SUSPICIOUS_BUILTINS
-            ):
-                found.append(g)
-        return found
 
 
 _COMPRESSED: list[tuple[bytes, Any]] = [

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kubeserve.orm.base import NEVER_REUSE_IDS, Base, Timestamps
@@ -32,3 +32,5 @@ class ModelVersion(Base, Timestamps):
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     signature: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    # The owner accepts a pickle that imports globals outside the allow-list (pickle_policy).
+    allow_unsafe_pickle: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

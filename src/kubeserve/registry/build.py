@@ -1,7 +1,10 @@
-"""The build step: vet an uploaded version in a sandboxed child, then mark it Ready or Failed.
+"""The build step: vet an uploaded version in sandboxed children, then mark it Ready or Failed.
 
-The child (`python -m kubeserve.inference.inspect`) installs what requirements.txt adds,
-unpickles the model and records its signature. The control plane only reads its JSON answer.
+`python -m kubeserve.inference.inspect` scans the pickle against the pickle policy and
+installs what requirements.txt adds (wheels only: no user code runs, so this step has the
+network), then a second child inside the sandbox (runtime/sandbox.py: no network, only the
+artifact and packages visible) unpickles the model and records its signature. The control
+plane only reads their JSON answers.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -20,10 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kubeserve.config import Settings
 from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.orm import ModelVersion, VersionStatus
-from kubeserve.runtime import process
+from kubeserve.runtime import process, sandbox
 from kubeserve.storage.base import ArtifactStore, StorageError
 
 log = logging.getLogger(__name__)
+
+
+def code_key(model_key: str) -> str:
+    """The key of the shipped code (code.zip) stored next to a version's model file, if any."""
+    return model_key.rsplit("/", 1)[0] + "/code.zip"
 
 
 def packages_dir(settings: Settings, version_id: int) -> Path:
@@ -34,11 +43,6 @@ def packages_dir(settings: Settings, version_id: int) -> Path:
 def requirements_key(model_key: str) -> str:
     """The key of the requirements.txt stored next to a version's model file."""
     return model_key.rsplit("/", 1)[0] + "/requirements.txt"
-
-
-def code_key(model_key: str) -> str:
-    """The key of the shipped code (code.zip) stored next to a version's model file, if any."""
-    return model_key.rsplit("/", 1)[0] + "/code.zip"
 
 
 class Builder:
@@ -94,7 +98,7 @@ class Builder:
             version = await session.get(ModelVersion, version_id)
             if version is None or version.s3_path is None:
                 return {"ok": False, "error": "version has no artifact"}
-            key = version.s3_path
+            key, allow_unsafe = version.s3_path, version.allow_unsafe_pickle
         workdir = (self.settings.data_dir / "builds" / str(version_id)).resolve()
         shutil.rmtree(workdir, ignore_errors=True)
         workdir.mkdir(parents=True)
@@ -107,37 +111,67 @@ class Builder:
             if await self.store.exists(code_key(key)):
                 code = workdir / "code.zip"
                 await self.store.fetch_to(code_key(key), code)
-            return await self._inspect(version_id, model_path, requirements, workdir, code)
+            flags = ["--allow-unsafe-pickle"] if allow_unsafe else []
+            return await self._inspect(version_id, model_path, requirements, code, flags)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
     async def _inspect(
-        self, version_id: int, model: Path, requirements: Path, workdir: Path, code: Path | None = None
+        self, version_id: int, model: Path, requirements: Path, code: Path | None, flags: list[str]
     ) -> dict[str, Any]:
-        timeout = self.settings.build_timeout_seconds
+        """Install outside the sandbox (wheels only, network), then load inside it (none).
+
+        Every file lives in the build's own folder, bound read-only at /model in the sandbox."""
+        deadline = time.monotonic() + self.settings.build_timeout_seconds
+        packages = packages_dir(self.settings, version_id)
+        packages.mkdir(parents=True, exist_ok=True)
+
+        def files(folder: Path, packages: Path) -> list[str]:
+            found = ["--model", str(folder / model.name), "--packages-dir", str(packages)]
+            found += ["--requirements", str(folder / requirements.name), *flags]
+            return found + (["--code", str(folder / code.name)] if code is not None else [])
+
+        outside = files(model.parent, packages)
+        if not sandbox.enabled(self.settings):  # a single-user install: one unsandboxed child
+            return await self._child([*outside, "--step", "all"], model.parent, deadline)
+        installed = await self._child([*outside, "--step", "install"], model.parent, deadline)
+        if not installed.get("ok"):
+            return installed
+        inside = [*files(sandbox.MODEL_DIR, sandbox.PACKAGES_DIR), "--step", "load"]
+        inside += [f"--note={note}" for note in installed.get("notes", [])]
+        box = sandbox.Box(
+            name=f"build-{version_id}-{secrets.token_hex(4)}",
+            read_only={sandbox.MODEL_DIR: model.parent, sandbox.PACKAGES_DIR: packages},
+            memory_mb=self.settings.build_memory_mb,
+            max_processes=self.settings.sandbox_max_processes,
+            cpus=self.settings.sandbox_cpus,
+        )
+        try:
+            return await self._child(inside, model.parent, deadline, box)
+        finally:
+            sandbox.release(box)
+
+    async def _child(
+        self, args: list[str], cwd: Path, deadline: float, box: sandbox.Box | None = None
+    ) -> dict[str, Any]:
+        """One `python -m kubeserve.inference.inspect` child (in `box` when given); its answer."""
+        argv = [process.python(), "-m", "kubeserve.inference.inspect", *args]
+        if box is not None:
+            argv = sandbox.command(argv, box, hidden=[self.settings.data_dir])
         extra = {"PIP_INDEX_URL": self.settings.pip_index_url} if self.settings.pip_index_url else {}
         proc = await asyncio.create_subprocess_exec(
-            process.python(),
-            "-m",
-            "kubeserve.inference.inspect",
-            "--model",
-            str(model),
-            "--requirements",
-            str(requirements),
-            "--packages-dir",
-            str(packages_dir(self.settings, version_id)),
-            *(["--code", str(code)] if code is not None else []),
-            cwd=workdir,
-            env=process.scrubbed_env(str(workdir), extra),
+            *argv,
+            cwd=cwd,
+            env=process.scrubbed_env(str(cwd), extra),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
             preexec_fn=process.limits(self.settings.build_memory_mb),
         )
+        timeout = self.settings.build_timeout_seconds
         try:
-            out, err = await asyncio.wait_for(proc.communicate(), timeout)
+            out, err = await asyncio.wait_for(proc.communicate(), max(0.1, deadline - time.monotonic()))
         except TimeoutError:
-            await process.stop(proc, grace=2)
             return {"ok": False, "error": f"build timed out after {timeout} s"}
         finally:
             with contextlib.suppress(ProcessLookupError):

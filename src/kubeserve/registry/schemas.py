@@ -41,6 +41,11 @@ class VersionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version_tag: str = Field(pattern=TAG, description="letters, digits, '.', '_', '-'; 1-63 chars")
+    allow_unsafe_pickle: bool = Field(
+        default=False,
+        description="load a pickle that imports globals outside the allow-list (it runs code when "
+        "loaded; in the sandbox either way): only for a pickle you wrote and trust",
+    )
 
 
 class VersionRead(BaseModel):
@@ -55,6 +60,7 @@ class VersionRead(BaseModel):
     size_bytes: int | None
     signature: dict[str, Any] | None
     error: str | None
+    allow_unsafe_pickle: bool
     created_at: datetime
     updated_at: datetime
 

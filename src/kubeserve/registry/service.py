@@ -71,7 +71,13 @@ async def create_version(
     versions = VersionRepository(session)
     if await versions.get_by_tag(model.id, data.version_tag) is not None:
         raise Conflict(f"{model.name} already has a version {data.version_tag!r}")
-    return await versions.add(ModelVersion(model_id=model.id, version_tag=data.version_tag))
+    return await versions.add(
+        ModelVersion(
+            model_id=model.id,
+            version_tag=data.version_tag,
+            allow_unsafe_pickle=data.allow_unsafe_pickle,
+        )
+    )
 
 
 async def list_versions(session: AsyncSession, user: User, model_id: int) -> Sequence[ModelVersion]:

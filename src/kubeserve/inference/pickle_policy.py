@@ -1,0 +1,142 @@
+"""Which globals a model's pickle may import: a second wall behind the sandbox.
+
+Unpickling calls whatever globals the file names. Real models only name the classes and
+rebuild helpers of a few libraries; anything else (`builtins.eval`, `os.system`, a name
+smuggled through an allowed module such as `numpy:os.system`) is refused by default. An
+owner who knows why their model needs more sets the version's `allow_unsafe_pickle`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+SWITCH = "allow_unsafe_pickle"
+
+# Top-level packages whose classes and rebuild helpers real models pickle.
+ALLOWED_PACKAGES = frozenset(
+    {
+        "sklearn",
+        "numpy",
+        "scipy",
+        "pandas",
+        "joblib",
+        "xgboost",
+        "lightgbm",
+        "catboost",
+        "collections",
+        "copyreg",
+        "datetime",
+        "decimal",
+        "fractions",
+        "array",
+        "zoneinfo",
+        "pytz",
+        "dateutil",
+    }
+)
+# Exact globals allowed from modules that otherwise hold dangerous names.
+ALLOWED_GLOBALS = frozenset(
+    {"_codecs:encode", "functools:partial", "re:_compile", "uuid:UUID"}
+    | {
+        f"{module}:{name}"
+        for module in ("builtins", "__builtin__")
+        for name in (
+            "bool",
+            "bytearray",
+            "bytes",
+            "complex",
+            "dict",
+            "float",
+            "frozenset",
+            "int",
+            "list",
+            "object",
+            "range",
+            "set",
+            "slice",
+            "str",
+            "tuple",
+        )  # fmt: skip
+    }
+)
+# Names that run code or reach the system, wherever they are imported from.
+DANGEROUS_NAMES = frozenset(
+    {
+        "os",
+        "posix",
+        "nt",
+        "subprocess",
+        "sys",
+        "shutil",
+        "socket",
+        "pathlib",
+        "importlib",
+        "runpy",
+        "code",
+        "pty",
+        "ctypes",
+        "webbrowser",
+        "urllib",
+        "http",
+        "pickle",
+        "marshal",
+        "builtins",
+        "__builtins__",
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "__import__",
+        "getattr",
+        "setattr",
+        "delattr",
+        "globals",
+        "locals",
+        "vars",
+        "system",
+        "popen",
+        "spawn",
+        "execv",
+        "execve",
+        "fork",
+        "loads",
+        "load",
+        "input",
+        "breakpoint",
+        "__reduce__",
+        "__reduce_ex__",
+    }  # fmt: skip
+)
+
+
+def refused(globals_: Iterable[str], extra_modules: Iterable[str] = ()) -> list[str]:
+    """The `module:name` globals outside the allow-list (`extra_modules`: the user's own code)."""
+    packages = ALLOWED_PACKAGES | {m.split(".")[0] for m in extra_modules if m}
+    bad = []
+    for item in globals_:
+        module, _, name = item.partition(":")
+        allowed = item in ALLOWED_GLOBALS or module.split(".")[0] in packages
+        if not allowed or DANGEROUS_NAMES.intersection(name.split(".")):
+            bad.append(item)
+    return bad
+
+
+def reason(bad: list[str]) -> str:
+    """What a refused build says: each offending global, how to ship one's own classes, and
+    how to accept the rest knowingly."""
+    from kubeserve.inference.shipped import HOW_TO_SHIP
+
+    names = [g.replace(":", ".") for g in bad]
+    own = [n for n, g in zip(names, bad, strict=True) if not DANGEROUS_NAMES.intersection(_parts(g))]
+    text = f"the model's pickle imports {', '.join(names)}, which a model's libraries do not provide"
+    if own:
+        text += f"; if {', '.join(own)} is your own code, {HOW_TO_SHIP}"
+    return (
+        f"{text}. Unpickling runs what a pickle imports: if you wrote this pickle and trust it, "
+        f'create the version with "{SWITCH}": true and upload again.'
+    )
+
+
+def _parts(item: str) -> set[str]:
+    module, _, name = item.partition(":")
+    return {*module.split("."), *name.split(".")}
