@@ -78,7 +78,7 @@ async def hop_cost(
     results: dict[str, dict[str, LoadResult]] = {"direct": {}, "gateway": {}}
     for connections in (1, 32):
         results["direct"][f"c{connections}"] = await asyncio.to_thread(
-            run_wrk, endpoint.url, direct, connections, SECONDS
+            run_wrk, endpoint.address, direct, connections, SECONDS
         )
         results["gateway"][f"c{connections}"] = await asyncio.to_thread(
             run_wrk, base, gateway, connections, SECONDS

@@ -25,13 +25,14 @@ from kubeserve.deployments.endpoints import router as deployments_router
 from kubeserve.deployments.gateway import Gateway
 from kubeserve.deployments.gateway_asgi import OPENAPI_PATHS, GatewayFront
 from kubeserve.deployments.reconciler import Reconciler
+from kubeserve.disk import prepare_data_dir, sweep_orphans
 from kubeserve.errors import KubeServeError
 from kubeserve.observability.endpoints import router as observability_router
 from kubeserve.observability.http import HttpMetrics
 from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
-from kubeserve.runtime import sandbox
+from kubeserve.runtime import build_runtime, sandbox
 from kubeserve.runtime.base import Runtime
 from kubeserve.security import PasswordHasher
 from kubeserve.storage import build_store
@@ -40,12 +41,13 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The control plane; `runtime` replaces the one `KUBESERVE_RUNTIME` names (tests: a fake)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(settings)
         engine = create_engine(settings.sqlalchemy_url)
         await migrations.upgrade(engine)
         app.state.settings = settings
@@ -63,9 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.password_hasher = hasher
         app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker, app.state.metrics)
         app.state.api_key_cache = ApiKeyCache()
-        runtime = _build_runtime(settings)
-        app.state.reconciler = Reconciler(settings, runtime, app.state.store, app.state.sessionmaker)
-        app.state.gateway = Gateway(settings, runtime, app.state.sessionmaker, app.state.api_key_cache)
+        active = runtime or build_runtime(settings, app.state.store)
+        app.state.reconciler = Reconciler(settings, active, app.state.store, app.state.sessionmaker)
+        app.state.gateway = Gateway(settings, active, app.state.sessionmaker, app.state.api_key_cache)
+        await sweep_orphans(settings, app.state.sessionmaker)
         await app.state.builder.resume()
         await app.state.reconciler.start()
         log.info("KubeServe control plane ready at %s", settings.base_url)
@@ -122,12 +125,6 @@ def _document_gateway(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _build_runtime(settings: Settings) -> Runtime:
-    from kubeserve.runtime.local import LocalRuntime
-
-    return LocalRuntime(settings)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

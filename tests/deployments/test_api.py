@@ -58,6 +58,15 @@ async def test_deployment_lifecycle_rules(
     assert dep["release"] == 1 and dep["status"] in ("Pending", "Starting", "Running")
     url = f"/api/v1/deployments/{dep['id']}"
     assert (await client.patch(url, json={"replicas": 2}, headers=user_headers)).status_code == 409
+    off = await client.patch(url, json={"autoscaling": None, "replicas": 1}, headers=user_headers)
+    assert off.status_code == 200 and off.json()["autoscaling"] is None and off.json()["replicas"] == 1
+    on = await client.patch(url, json={"autoscaling": {"min": 1, "max": 4}}, headers=user_headers)
+    assert on.json()["autoscaling"] == {"min": 1, "max": 4, "target_in_flight": 4.0}
+    bad = await client.patch(url, json={"autoscaling": {"min": 5, "max": 4}}, headers=user_headers)
+    assert (
+        bad.status_code == 422
+        and (await client.get(url, headers=user_headers)).json()["autoscaling"]["max"] == 4
+    )
     no_previous = await client.post(f"{url}/rollback", headers=user_headers)
     assert no_previous.status_code == 409
     other_model = await create_model(client, user_headers, "other")

@@ -263,3 +263,24 @@ def test_request_head_is_encoded_and_injection_safe() -> None:
     )
     with pytest.raises(ValueError):
         _head("GET", "/", b"h:1", {"X-Evil": "a\r\nInjected: 1"}, 0)
+
+
+async def test_unix_socket_target_keeps_connections_alive(pool, tmp_path) -> None:
+    """A replica in its own network namespace answers on a Unix socket in its directory."""
+    app, path = Replica(), tmp_path / "replica.sock"
+    server = uvicorn.Server(uvicorn.Config(app, uds=str(path), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        await wait_for(lambda: server.started, 10)
+        for body in (b"one", b"two", b"three"):
+            status, _, answer = await pool.request(f"unix:{path}", "POST", "/echo", {}, body, 5)
+            assert (status, answer) == (200, body)
+        assert idle_count(pool) == 1  # one connection, reused
+        with pytest.raises(UpstreamUnavailable):
+            await pool.request(f"unix:{tmp_path}/missing.sock", "POST", "/echo", {}, b"", 5)
+        with pytest.raises(ValueError):
+            await pool.request("unix:relative.sock", "POST", "/echo", {}, b"", 5)
+    finally:
+        server.should_exit = True
+        await asyncio.to_thread(thread.join, 10)

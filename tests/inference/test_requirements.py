@@ -110,3 +110,31 @@ def _base_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+
+
+def test_install_failure_keeps_the_installer_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package with only a source distribution: the installer's own words say why."""
+    import tarfile
+
+    sdist_dir = tmp_path / "links"
+    sdist_dir.mkdir()
+    setup = tmp_path / "setup.py"
+    setup.write_text("from setuptools import setup; setup(name='kssdist', version='1.0')\n")
+    with tarfile.open(sdist_dir / "kssdist-1.0.tar.gz", "w:gz") as tar:
+        tar.add(setup, arcname="kssdist-1.0/setup.py")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(sdist_dir))
+    with pytest.raises(installer.InstallError) as failure:
+        installer.install([Requirement("kssdist==1.0")], tmp_path / "pk")
+    message = str(failure.value)
+    # uv says "has no usable wheels"; pip says it found no (binary) version to install
+    assert "has no usable wheels" in message or "from versions: none" in message, message
+
+
+def test_requirements_are_bounded() -> None:
+    from kubeserve.inference.requirements import RequirementsError, parse_requirements
+
+    assert len(parse_requirements("".join(f"pkg{i}==1\n" for i in range(100)))) == 100
+    for text in ["".join(f"p{i}\n" for i in range(101)), "a" * 501, "#\n" * 1001]:
+        with pytest.raises(RequirementsError):
+            parse_requirements(text)

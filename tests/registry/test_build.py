@@ -80,13 +80,25 @@ async def test_garbage_file_fails_with_reason(
     assert v["status"] == "Failed" and "pickle" in v["error"].lower()
 
 
-async def test_bad_requirement_line_fails_naming_it(
+async def test_bad_requirement_line_is_refused_at_upload_naming_it(
     client: httpx.AsyncClient, user_headers: Headers, iris_model: Path, tmp_path: Path
 ) -> None:
     reqs = tmp_path / "requirements.txt"
-    reqs.write_text("numpy\n-e git+https://example.com/evil.git#egg=evil\n")
-    v = await build(client, user_headers, iris_model, reqs)
-    assert v["status"] == "Failed" and "-e git+https://example.com/evil.git" in v["error"]
+    model = (await client.post("/api/v1/models", json={"name": "badreqs"}, headers=user_headers)).json()
+    url = f"/api/v1/models/{model['id']}/versions"
+    v = (await client.post(url, json={"version_tag": "v1"}, headers=user_headers)).json()
+    for text, reason in [
+        ("numpy\n-e git+https://example.com/evil.git#egg=evil\n", "-e git+https://example.com/evil.git"),
+        ("numpy\n" + "x" * 501 + "\n", "line 2 is 501 characters long"),
+        ("".join(f"pkg{i}\n" for i in range(101)), "more than 100 requirements"),
+        ("#\n" * 1001, "1001 lines"),
+    ]:
+        reqs.write_text(text)
+        r = await upload(client, user_headers, v["id"], iris_model, reqs)
+        assert r.status_code == 422 and reason in r.json()["detail"], r.text
+        assert (await client.get(f"/api/v1/versions/{v['id']}", headers=user_headers)).json()[
+            "status"
+        ] == "Pending"
 
 
 async def test_a_code_running_pickle_is_refused_unless_its_owner_accepts_it(

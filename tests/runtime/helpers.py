@@ -11,7 +11,15 @@ from typing import Any
 
 import httpx
 
-from kubeserve.runtime.base import TOKEN_HEADER, Autoscaling, DeploymentSpec, Endpoint, RuntimeStatus
+from kubeserve.runtime.base import (
+    STOPPED,
+    TOKEN_HEADER,
+    Autoscaling,
+    DeploymentSpec,
+    Runtime,
+    RuntimeStatus,
+    Upstream,
+)
 from kubeserve.runtime.local import LocalRuntime
 from tests.fixtures.models import IRIS_ROW
 
@@ -19,7 +27,12 @@ DEADLINE = 30.0
 
 
 def make_spec(
-    name: str, model: Path, release: int = 1, replicas: int = 1, autoscaling: Autoscaling | None = None
+    name: str,
+    model: Path,
+    release: int = 1,
+    replicas: int = 1,
+    autoscaling: Autoscaling | None = None,
+    version_id: int = 1,
 ) -> DeploymentSpec:
     requirements = model.parent / "requirements.txt"
     if not requirements.exists():
@@ -28,6 +41,7 @@ def make_spec(
         name=name,
         owner_id=1,
         model_name="iris",
+        version_id=version_id,
         version_tag=f"v{release}",
         release=release,
         artifact_uri=f"file://{model}",
@@ -47,26 +61,31 @@ async def wait_until(check: Callable[[], Awaitable[bool]], what: str, timeout: f
         await asyncio.sleep(0.02)
 
 
+async def observed(runtime: Runtime, name: str) -> RuntimeStatus:
+    """What the runtime's one cached observation says of `name`."""
+    return (await runtime.observe()).get(name, STOPPED)
+
+
 async def wait_status(
-    runtime: LocalRuntime,
+    runtime: Runtime,
     name: str,
     test: Callable[[RuntimeStatus], bool],
     what: str,
     timeout: float = DEADLINE,
 ) -> RuntimeStatus:
     async def check() -> bool:
-        return test(await runtime.status(name))
+        return test(await observed(runtime, name))
 
     try:
         await wait_until(check, what, timeout)
     except AssertionError as exc:
-        raise AssertionError(f"{exc}; last status {await runtime.status(name)}") from None
-    return await runtime.status(name)
+        raise AssertionError(f"{exc}; last status {await observed(runtime, name)}") from None
+    return await observed(runtime, name)
 
 
-async def predict(http: httpx.AsyncClient, endpoint: Endpoint, token: str | None = None) -> httpx.Response:
-    headers = {TOKEN_HEADER: endpoint.token if token is None else token}
-    return await http.post(f"{endpoint.url}/predict", json={"data": [IRIS_ROW]}, headers=headers)
+async def predict(http: httpx.AsyncClient, endpoint: Upstream, token: str | None = None) -> httpx.Response:
+    headers = {TOKEN_HEADER: (endpoint.token or "") if token is None else token}
+    return await http.post(f"{endpoint.address}/predict", json={"data": [IRIS_ROW]}, headers=headers)
 
 
 async def gateway_call(runtime: LocalRuntime, http: httpx.AsyncClient, name: str, turn: int) -> bool:
@@ -76,14 +95,14 @@ async def gateway_call(runtime: LocalRuntime, http: httpx.AsyncClient, name: str
         if not endpoints:
             return False
         endpoint = endpoints[turn % len(endpoints)]
-        endpoint.in_flight += 1
+        runtime.began(endpoint)
         try:
             answer = await predict(http, endpoint)
             return answer.status_code == 200 and answer.json() == {"predictions": [0]}
         except httpx.TransportError:
-            runtime.report_failure(name, endpoint)
+            runtime.unreachable(name, endpoint)
         finally:
-            endpoint.in_flight -= 1
+            runtime.ended(endpoint)
     return False
 
 

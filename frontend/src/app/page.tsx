@@ -2,11 +2,12 @@
 import Link from "next/link";
 import { Shell } from "@/components/Shell";
 import { EmptyState, ErrorState, LinkButton, LoadingState, PageHeader, StatusBadge } from "@/components/ui";
+import { useDeployments } from "@/hooks/queries/deployments";
 import { useModels, useVersions } from "@/hooks/queries/models";
 import type { Model } from "@/lib/api";
 import { formatDate } from "@/lib/format";
 
-function ModelRow({ model }: { model: Model }) {
+function ModelRow({ model, live }: { model: Model; live: number }) {
   const versions = useVersions(model.id);
   const latest = versions.data?.at(-1);
   return (
@@ -21,6 +22,7 @@ function ModelRow({ model }: { model: Model }) {
           <span>{latest ? `latest ${latest.version_tag}` : "no upload yet"}</span>
           <span>{versions.data ? `${versions.data.length} version${versions.data.length === 1 ? "" : "s"}` : ""}</span>
           <span>updated {formatDate(model.updated_at)}</span>
+          {live > 0 && <span className="font-medium text-emerald-800">{live} live deployment{live === 1 ? "" : "s"}</span>}
         </div>
         {latest?.status === "Failed" && latest.error && (
           <p className="mt-2 line-clamp-2 text-sm text-red-700" data-testid="failure-reason">
@@ -34,6 +36,8 @@ function ModelRow({ model }: { model: Model }) {
 
 function Hub() {
   const models = useModels();
+  const deployments = useDeployments();
+  const live = (id: number) => (deployments.data ?? []).filter((d) => d.model_id === id).length;
   return (
     <>
       <PageHeader title="Models" subtitle="Your models and the state of their latest version." actions={<LinkButton href="/upload/">Upload a model</LinkButton>} />
@@ -45,9 +49,9 @@ function Hub() {
         </EmptyState>
       )}
       {models.data && models.data.length > 0 && (
-        <ul className="grid gap-4 md:grid-cols-2">
+        <ul className="grid grid-cols-1 gap-4 md:grid-cols-2">
           {models.data.map((model) => (
-            <ModelRow key={model.id} model={model} />
+            <ModelRow key={model.id} model={model} live={live(model.id)} />
           ))}
         </ul>
       )}

@@ -1,7 +1,7 @@
 "use client";
 import type { ReactNode } from "react";
 import { features, type Signature } from "@/lib/signature";
-import { Dl } from "./ui";
+import { Dl, TableScroll } from "./ui";
 
 function Chips({ items }: { items: ReactNode[] }) {
   return (
@@ -31,7 +31,7 @@ export function SignatureView({ sig }: { sig: Signature }) {
       />
       <div>
         <h3 className="mb-2 text-sm font-semibold text-slate-900">Features</h3>
-        <div className="-mx-4 overflow-x-auto sm:mx-0">
+        <TableScroll label="Features">
           <table className="w-full text-left text-sm">
             <thead className="text-xs uppercase text-slate-600">
               <tr>
@@ -52,7 +52,7 @@ export function SignatureView({ sig }: { sig: Signature }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       </div>
       {(sig.notes?.length ?? 0) > 0 && (
         <div>

@@ -226,3 +226,12 @@ export function Dl({ items }: { items: [string, ReactNode][] }) {
     </dl>
   );
 }
+
+/** A table that scrolls sideways on narrow screens; focusable so the keyboard can scroll it too. */
+export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="relative -mx-4 overflow-x-auto sm:mx-0" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
+}

@@ -82,6 +82,9 @@ export interface paths {
         /**
          * Register
          * @description Create an account. Passwords: 8-128 characters, not your email, not a common one.
+         *
+         *     Where user code cannot be sandboxed, a second account is refused (403) unless the
+         *     operator accepted the risk (KUBESERVE_ALLOW_UNSANDBOXED_MULTI_USER).
          */
         post: operations["register"];
         delete?: never;
@@ -253,7 +256,7 @@ export interface paths {
         };
         /**
          * Me
-         * @description The logged-in user.
+         * @description The logged-in user, and how this install isolates user code.
          */
         get: operations["me"];
         put?: never;
@@ -460,7 +463,9 @@ export interface paths {
         put?: never;
         /**
          * Upload
-         * @description Upload `model_file` (.joblib/.pkl/.pickle) and optional `requirements_file` (.txt).
+         * @description Upload `model_file` (.joblib/.pkl/.pickle), optional `requirements_file` (.txt) and
+         *     optional `code_file`: your own Python code the model needs (.py, or a .zip/.tar.gz of
+         *     modules and packages; classes pickled as `__main__.X` are found in it).
          *
          *     The version becomes `Building`; a sandboxed build then marks it `Ready` or `Failed`.
          */
@@ -666,6 +671,35 @@ export interface components {
             /** Lines */
             lines: string[];
         };
+        /** MeRead */
+        MeRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Email */
+            email: string;
+            /** Id */
+            id: number;
+            /**
+             * Isolation
+             * @description how user code is isolated here, or why it is not
+             */
+            isolation: string;
+            /** Role */
+            role: string;
+            /**
+             * Sandboxed
+             * @description user code (builds, replicas) runs in a sandbox
+             */
+            sandboxed: boolean;
+            /**
+             * Single User
+             * @description no sandbox: this install refuses a second account
+             */
+            single_user: boolean;
+        };
         /** ModelCreate */
         ModelCreate: {
             /**
@@ -800,6 +834,12 @@ export interface components {
         /** VersionCreate */
         VersionCreate: {
             /**
+             * Allow Unsafe Pickle
+             * @description load a pickle that imports globals outside the allow-list (it runs code when loaded; in the sandbox either way): only for a pickle you wrote and trust
+             * @default false
+             */
+            allow_unsafe_pickle?: boolean;
+            /**
              * Version Tag
              * @description letters, digits, '.', '_', '-'; 1-63 chars
              */
@@ -807,6 +847,8 @@ export interface components {
         };
         /** VersionRead */
         VersionRead: {
+            /** Allow Unsafe Pickle */
+            allow_unsafe_pickle: boolean;
             /**
              * Created At
              * Format: date-time
@@ -1349,7 +1391,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserRead"];
+                    "application/json": components["schemas"]["MeRead"];
                 };
             };
         };
@@ -1786,6 +1828,8 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
+                    /** Format: binary */
+                    code_file?: string;
                     /** Format: binary */
                     model_file: string;
                     /** Format: binary */

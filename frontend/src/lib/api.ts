@@ -50,7 +50,7 @@ export function describeError(detail: unknown, status: number): string {
     return detail
       .map((e: { loc?: unknown[]; msg?: string }) => {
         const field = (e.loc ?? []).filter((p) => p !== "body").join(".");
-        const msg = (e.msg ?? "invalid").replace(/^Value error, /, "");
+        const msg = (e.msg ?? "invalid").replace(/^(Value error, |String )/, "");
         return field ? `${field}: ${msg}` : msg;
       })
       .join("; ");

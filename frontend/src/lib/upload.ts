@@ -6,9 +6,8 @@ export type UploadFiles = Record<string, File | null>;
 /** Why `file` would be refused by `rule` (type or size), or null if it is fine. */
 export function refusal(file: File, rule: UploadRule | undefined): string | null {
   if (!rule) return null;
-  const dot = file.name.lastIndexOf(".");
-  const extension = dot >= 0 ? file.name.slice(dot).toLowerCase() : "";
-  if (!rule.extensions.includes(extension)) {
+  const name = file.name.toLowerCase();
+  if (!rule.extensions.some((extension) => name.endsWith(extension))) {
     return `${file.name} is not a ${rule.extensions.join(", ")} file.`;
   }
   if (file.size === 0) return `${file.name} is empty.`;

@@ -48,9 +48,18 @@ def _quiet_types() -> None:
 
 
 def _register_model_server() -> None:
-    from kubeserve.inference.cli import serve_model
+    @app.command(
+        "serve-model",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        add_help_option=False,
+    )
+    def serve_model(ctx: typer.Context) -> None:
+        """Serve one model (the model server; `kubeserve serve-model --help` for its flags)."""
+        from kubeserve.inference.cli import main
 
-    app.command("serve-model")(serve_model)
+        code = main(list(ctx.args))
+        if code:
+            raise typer.Exit(code)
 
 
 def _register_client_commands() -> None:

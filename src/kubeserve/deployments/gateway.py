@@ -1,4 +1,7 @@
-"""The prediction gateway: check the caller, then forward to a ready replica (round robin).
+"""The prediction gateway: check the caller, then forward to where `runtime.upstream` says.
+
+Local replicas: round robin over ready children (the runtime's TrafficHook sees each
+request); Kubernetes: the deployment's Service.
 
 Hot path: a cache hit costs no database query and no session; the upstream connection pool
 is shared. Upstream calls go through `UpstreamPool` (asyncio + httptools) rather than
@@ -8,7 +11,6 @@ a clean UpstreamUnavailable.
 
 from __future__ import annotations
 
-import itertools
 import time
 from dataclasses import dataclass
 
@@ -21,7 +23,7 @@ from kubeserve.deployments.repository import DeploymentRepository
 from kubeserve.deployments.upstream import UpstreamPool, UpstreamUnavailable
 from kubeserve.errors import KubeServeError, NotFound, ServiceUnavailable, Unauthorized
 from kubeserve.orm import User
-from kubeserve.runtime.base import TOKEN_HEADER, Endpoint, Runtime
+from kubeserve.runtime.base import TOKEN_HEADER, Runtime, Upstream
 from kubeserve.security import decode_access_token
 
 TARGET_TTL = 10.0  # seconds a deployment's owner/public flag is trusted without a query
@@ -72,7 +74,6 @@ class Gateway:
             key_cache,
         )
         self._targets: dict[str, Target] = {}
-        self._counter = itertools.count()
         self._upstream = UpstreamPool(connect_timeout=2.0)
 
     async def close(self) -> None:
@@ -92,14 +93,16 @@ class Gateway:
     async def forward(self, call: Call, upstream: str, body: bytes) -> Answer:
         """Send an admitted call to a ready replica; once more to another if it died."""
         headers = {"Content-Type": call.content_type or "application/json"}
+        traffic = self.runtime.traffic
         for attempt in (1, 2):
-            endpoint = await self._pick(call.name)
+            target = await self._pick(call.name)
             try:
-                return await self._send(endpoint, call.method, upstream, body, headers)
+                return await self._send(target, call.method, upstream, body, headers)
             except TimeoutError as exc:
                 raise GatewayTimeout("the model did not answer in time") from exc
             except UpstreamUnavailable:  # the replica died before answering: try another once
-                self.runtime.report_failure(call.name, endpoint)
+                if traffic is not None:
+                    traffic.unreachable(call.name, target)
                 if attempt == 2:
                     raise ServiceUnavailable(
                         "the model's replicas are not answering", headers={"Retry-After": "2"}
@@ -107,26 +110,30 @@ class Gateway:
         raise AssertionError("unreachable")
 
     async def _send(
-        self, endpoint: Endpoint, method: str, path: str, body: bytes, headers: dict[str, str]
+        self, target: Upstream, method: str, path: str, body: bytes, headers: dict[str, str]
     ) -> Answer:
-        headers[TOKEN_HEADER] = endpoint.token
-        endpoint.in_flight += 1
+        if target.token is not None:
+            headers[TOKEN_HEADER] = target.token
+        traffic = self.runtime.traffic
+        if traffic is not None:
+            traffic.began(target)
         try:
             status, content_type, content = await self._upstream.request(
-                endpoint.url, method, path, headers, body, self.settings.gateway_timeout_seconds
+                target.address, method, path, headers, body, self.settings.gateway_timeout_seconds
             )
         finally:
-            endpoint.in_flight -= 1
+            if traffic is not None:
+                traffic.ended(target)
         return Answer(status, content_type.decode("latin-1") or "application/json", content)
 
-    async def _pick(self, name: str) -> Endpoint:
-        endpoints = self.runtime.endpoints(name)
-        if not endpoints:
+    async def _pick(self, name: str) -> Upstream:
+        target = self.runtime.upstream(name)
+        if target is None:
             # Deleted (maybe by a model's cascade) rather than starting? Then it is a 404.
             self.forget(name)
             await self._target(name)
             raise ServiceUnavailable("no replica is ready yet; retry shortly", headers={"Retry-After": "2"})
-        return endpoints[next(self._counter) % len(endpoints)]
+        return target
 
     async def _target(self, name: str) -> Target:
         """Who owns the deployment and whether it is public; a disabled owner's is not found."""

@@ -1,8 +1,9 @@
 """The reconciler owns every call to the runtime and converges it to the deployments table.
 
 Services write rows and `kick` after commit; at start-up every row is re-applied, so a
-restarted control plane brings its deployments back. A sync loop writes what the runtime
-reports (Starting/Running/Failed, rollout results) back to the rows.
+restarted control plane brings its deployments back. A sync loop reads the runtime's one
+cached observation per tick and writes what it reports (Starting/Running/Failed, rollout
+results) back to the rows.
 """
 
 from __future__ import annotations
@@ -10,15 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kubeserve.config import Settings
 from kubeserve.deployments.repository import DeploymentRepository, DeploymentRow, ReleaseRepository
 from kubeserve.orm import Deployment
-from kubeserve.registry.build import packages_dir, requirements_key
-from kubeserve.runtime.base import Autoscaling, DeploymentSpec, Phase, Runtime, RuntimeStatus
+from kubeserve.registry.build import requirements_key
+from kubeserve.runtime.base import STOPPED, Autoscaling, DeploymentSpec, Phase, Runtime, RuntimeStatus
 from kubeserve.storage.base import ArtifactStore
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class Reconciler:
         await self.runtime.delete(name)
 
     async def observe(self, name: str) -> RuntimeStatus:
-        return await self.runtime.status(name)
+        return (await self.runtime.observe()).get(name, STOPPED)
 
     async def logs(self, name: str, tail: int) -> list[str]:
         return (await self.runtime.logs(name, tail))[-tail:]
@@ -77,41 +77,25 @@ class Reconciler:
         spec = await self._spec(row)
         async with self._lock:
             self._names[row.deployment.id] = spec.name
-        await self.runtime.deploy(spec)  # idempotent: creates, rolls out or rescales
+        await self.runtime.apply(spec)  # idempotent: creates, rolls out or rescales
 
     async def _spec(self, row: DeploymentRow) -> DeploymentSpec:
         d, version, model = row
         assert version.s3_path is not None
-        artifact, requirements = await self._artifact_uris(version.id, version.s3_path)
         auto = d.autoscaling
         return DeploymentSpec(
             name=d.k8s_service_name,
             owner_id=d.user_id,
             model_name=model.name,
+            version_id=version.id,
             version_tag=version.version_tag,
             release=d.release,
-            artifact_uri=artifact,
-            requirements_uri=requirements,
+            artifact_uri=self.store.uri(version.s3_path),
+            requirements_uri=self.store.uri(requirements_key(version.s3_path)),
             sha256=version.sha256 or "",
             replicas=d.replicas,
             autoscaling=Autoscaling(auto["min"], auto["max"], auto["target_in_flight"]) if auto else None,
-            packages_dir=str(packages_dir(self.settings, version.id)),
         )
-
-    async def _artifact_uris(self, version_id: int, key: str) -> tuple[str, str]:
-        """Where replicas read the artifact. Local processes get local files, so they never
-        need storage credentials; pods read the store directly."""
-        req_key = requirements_key(key)
-        uri = self.store.uri(key)
-        if uri.startswith("file://"):
-            return uri, self.store.uri(req_key)
-        cache = (self.settings.data_dir / "artifact-cache" / str(version_id)).resolve()
-        model_path, req_path = cache / Path(key).name, cache / "requirements.txt"
-        if not model_path.exists():
-            cache.mkdir(parents=True, exist_ok=True)
-            await self.store.fetch_to(req_key, req_path)
-            await self.store.fetch_to(key, model_path)
-        return f"file://{model_path}", f"file://{req_path}"
 
     async def _sync_loop(self) -> None:
         while True:
@@ -136,12 +120,13 @@ class Reconciler:
     async def _sync_rows(self, managed: dict[int, str]) -> None:
         async with self.sessionmaker() as session:
             rows = await DeploymentRepository(session).get_many(list(managed))
+            observed = await self.runtime.observe()
             for deployment_id, name in managed.items():
                 deployment = rows.get(deployment_id)
                 if deployment is None:  # deleted, maybe by a cascade (model or version deleted)
                     await self.remove(name)
                     continue
-                await self._sync_one(session, deployment, await self.runtime.status(name))
+                await self._sync_one(session, deployment, observed.get(name, STOPPED))
             if session.dirty:
                 await session.commit()
 

@@ -1,9 +1,11 @@
 """A minimal HTTP/1.1 keep-alive client for the gateway's loopback hop to model replicas.
 
 asyncio Protocol + httptools (the parser uvicorn uses): a request costs one write, one
-parse and one future, a fraction of a general-purpose client's per-request work. Idle
-connections are kept per (host, port), most recently used first. A connection that errors,
-times out, is cancelled mid-request or is closed by the peer is never reused.
+parse and one future, a fraction of a general-purpose client's per-request work. A target is
+`http://host:port` or `unix:/path/to/socket` (HTTP over a Unix socket, e.g. a replica in its
+own network namespace). Idle connections are kept per target, most recently used first. A
+connection that errors, times out, is cancelled mid-request or is closed by the peer is never
+reused.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import quote, urlsplit
 import httptools
 
 HeaderList = dict[str, str] | list[tuple[bytes, bytes]]
+UNIX_PREFIX = "unix:"  # `unix:/abs/path.sock`: HTTP over a Unix domain socket
 
 
 class UpstreamUnavailable(ConnectionError):
@@ -115,12 +118,12 @@ class _Connection(asyncio.Protocol):
 
 
 class UpstreamPool:
-    """Keep-alive HTTP/1.1 connections to loopback replicas, reused per (host, port)."""
+    """Keep-alive HTTP/1.1 connections to replicas, reused per target (host and port, or socket)."""
 
     def __init__(self, max_idle_per_host: int = 256, connect_timeout: float = 2.0) -> None:
         self.max_idle, self.connect_timeout = max_idle_per_host, connect_timeout
         self._idle: dict[tuple[str, int], list[_Connection]] = {}
-        self._hosts: dict[str, tuple[str, int, bytes]] = {}
+        self._hosts: dict[str, tuple[str, int, bytes]] = {}  # port -1: host is a socket path
 
     async def request(
         self, base_url: str, method: str, path: str, headers: HeaderList, body: bytes, timeout: float
@@ -177,23 +180,32 @@ class UpstreamPool:
     async def _connect(self, host: str, port: int, deadline: float) -> _Connection:
         loop = asyncio.get_running_loop()
         idle = self._idle.setdefault((host, port), [])
+        where = host if port < 0 else f"{host}:{port}"
         try:
             async with asyncio.timeout_at(min(deadline, loop.time() + self.connect_timeout)):
-                _, conn = await loop.create_connection(lambda: _Connection(idle), host, port)
+                if port < 0:
+                    _, conn = await loop.create_unix_connection(lambda: _Connection(idle), host)
+                else:
+                    _, conn = await loop.create_connection(lambda: _Connection(idle), host, port)
         except TimeoutError:
             if loop.time() >= deadline:
                 raise
-            raise UpstreamUnavailable(f"connecting to {host}:{port} timed out") from None
+            raise UpstreamUnavailable(f"connecting to {where} timed out") from None
         except OSError as exc:
-            raise UpstreamUnavailable(f"cannot connect to {host}:{port}: {exc}") from exc
+            raise UpstreamUnavailable(f"cannot connect to {where}: {exc}") from exc
         return conn
 
     def _host(self, base_url: str) -> tuple[str, int, bytes]:
         known = self._hosts.get(base_url)
+        if known is None and base_url.startswith(UNIX_PREFIX):
+            path = base_url[len(UNIX_PREFIX) :]
+            if not path.startswith("/"):
+                raise ValueError(f"not an absolute socket path: {base_url!r}")
+            known = self._hosts[base_url] = (path, -1, b"localhost")
         if known is None:
             url = urlsplit(base_url)
             if url.scheme != "http" or not url.hostname or url.path not in ("", "/"):
-                raise ValueError(f"not a plain http://host:port URL: {base_url!r}")
+                raise ValueError(f"not a plain http://host:port URL or unix:/path: {base_url!r}")
             known = (url.hostname, url.port or 80, url.netloc.encode())
             self._hosts[base_url] = known
         return known

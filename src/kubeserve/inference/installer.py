@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,9 +84,13 @@ def install(reqs: list[Requirement], target: Path, index_url: str | None = None)
     """pip-install `reqs` into `target`; raises InstallError with pip's own reason."""
     if not reqs:
         return
-    cmd = _pip_command(target, index_url) + [str(r) for r in reqs]
     log.info("installing %s into %s", ", ".join(map(str, reqs)), target)
-    proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    # A file, not argv: no requirement can be mistaken for an option, and no length limit.
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="requirements-") as listing:
+        listing.write("".join(f"{r}\n" for r in reqs))
+        listing.flush()
+        cmd = _pip_command(target, index_url) + ["-r", listing.name]
+        proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     # pip's chatter goes to stderr: stdout belongs to whoever runs us (inspect's JSON line)
     sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
     if proc.returncode != 0:
@@ -95,12 +100,14 @@ def install(reqs: list[Requirement], target: Path, index_url: str | None = None)
 
 
 def summarize(output: str, limit: int = 600) -> str:
-    """pip's and uv's error lines, which name the conflict or the missing version."""
+    """pip's and uv's own error lines, which say why (a conflict, a missing version, a
+    package that "has no usable wheels"), without their hints and progress chatter."""
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     errors = [
         ln
         for ln in lines
-        if ln.startswith(("ERROR", "error", "×", "╰─▶", "Because"))
+        if ln.startswith(("ERROR", "error", "×", "╰─▶", "Because", "cause:"))
+        or "because" in ln.lower()
         or "conflict" in ln.lower()
         or "no matching distribution" in ln.lower()
     ]

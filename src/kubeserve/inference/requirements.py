@@ -13,6 +13,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 SKLEARN = "scikit-learn"
+MAX_LINES = 1000  # comments included
+MAX_REQUIREMENTS = 100
+MAX_LINE_LENGTH = 500
 # Top-level modules a pickle may import, and the distribution that provides each.
 PICKLE_PACKAGES = {"pandas": "pandas"}
 
@@ -22,12 +25,23 @@ class RequirementsError(ValueError):
 
 
 def parse_requirements(text: str) -> list[Requirement]:
-    """Plain requirements only: options, includes, URLs, VCS links and paths are refused."""
+    """Plain requirements only: options, includes, URLs, VCS links and paths are refused;
+    at most MAX_REQUIREMENTS of them, MAX_LINES lines of at most MAX_LINE_LENGTH characters."""
     reqs: list[Requirement] = []
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    if len(lines) > MAX_LINES:
+        raise RequirementsError(f"requirements.txt has {len(lines)} lines; at most {MAX_LINES} are allowed")
+    for lineno, raw in enumerate(lines, start=1):
+        if len(raw) > MAX_LINE_LENGTH:
+            raise RequirementsError(
+                f"requirements.txt line {lineno} is {len(raw)} characters long; "
+                f"at most {MAX_LINE_LENGTH} are allowed"
+            )
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
+        if len(reqs) == MAX_REQUIREMENTS:
+            raise RequirementsError(f"requirements.txt lists more than {MAX_REQUIREMENTS} requirements")
         where = f"requirements.txt line {lineno} ({line!r})"
         if line.startswith("-"):
             raise RequirementsError(

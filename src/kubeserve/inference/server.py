@@ -28,16 +28,16 @@ def prepare(settings: ModelServerSettings) -> StartupPlan:
     """Fetch the artifact and requirements and verify the checksum; raises ArtifactError."""
     work_dir = settings.work_dir or Path(tempfile.mkdtemp(prefix="kubeserve-model-"))
     began = time.perf_counter()
-    artifact = fetch(settings.artifact, work_dir)
+    artifact = fetch(settings.artifact, work_dir, settings)
     log.info("start-up: fetching the artifact took %.1f ms", (time.perf_counter() - began) * 1000)
     if settings.sha256:
         began = time.perf_counter()
         verify(artifact, settings.sha256)
         log.info("start-up: sha256 verified in %.1f ms", (time.perf_counter() - began) * 1000)
-    code = fetch(settings.code, work_dir) if settings.code else None  # beside the artifact
+    code = fetch(settings.code, work_dir, settings) if settings.code else None  # beside the artifact
     requirements = None
     if settings.requirements:
-        requirements = fetch(settings.requirements, work_dir).read_text(errors="replace")
+        requirements = fetch(settings.requirements, work_dir, settings).read_text(errors="replace")
     return StartupPlan(
         name=settings.name,
         version=settings.version,

@@ -1,4 +1,8 @@
-"""Model server settings: command-line flags, or `KUBESERVE_MODEL_*` environment variables."""
+"""Model server settings: command-line flags, or `KUBESERVE_MODEL_*` environment variables.
+
+The model server never reads the control plane's `Settings`: its image holds only serving
+dependencies, and a replica sees only what it needs (no database, no signing key).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ModelServerSettings(BaseSettings):
     """Every knob of one model-server replica; one line of doc per field."""
 
-    model_config = SettingsConfigDict(env_prefix="KUBESERVE_MODEL_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="KUBESERVE_MODEL_", extra="ignore", use_attribute_docstrings=True
+    )
 
     artifact: str
-    """The model file: a local path, a file:// URI or s3://bucket/key."""
+    """The model file: a path, file://, s3://bucket/key or an http(s) (presigned) URL."""
     requirements: str | None = None
     """requirements.txt (path or URI); what it adds is pip-installed into packages_dir."""
     code: str | None = None
@@ -47,3 +53,13 @@ class ModelServerSettings(BaseSettings):
     """When set, every request but /health needs header X-KubeServe-Token with this value."""
     log_level: str = "info"
     """Log level of the server and the start-up steps."""
+    s3_endpoint: str = "127.0.0.1:9000"
+    """host:port of the S3-compatible server, for s3:// artifacts."""
+    s3_access_key: str = ""
+    """S3 access key, for s3:// artifacts (pods get presigned URLs instead)."""
+    s3_secret_key: SecretStr = SecretStr("")
+    """S3 secret key, for s3:// artifacts."""
+    s3_secure: bool = True
+    """Use HTTPS to reach the S3 endpoint."""
+    s3_region: str = "us-east-1"
+    """S3 region."""

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import secrets
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kubeserve.config import Settings
+from kubeserve.disk import remove_version_dirs
 from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.orm import ModelVersion, VersionStatus
 from kubeserve.runtime import process, sandbox
@@ -99,9 +101,10 @@ class Builder:
             if version is None or version.s3_path is None:
                 return {"ok": False, "error": "version has no artifact"}
             key, allow_unsafe = version.s3_path, version.allow_unsafe_pickle
-        workdir = (self.settings.data_dir / "builds" / str(version_id)).resolve()
-        shutil.rmtree(workdir, ignore_errors=True)
-        workdir.mkdir(parents=True)
+        builds = self.settings.data_dir / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        workdir = Path(tempfile.mkdtemp(prefix=f"{version_id}-", dir=builds)).resolve()  # never shared
+        workdir.chmod(0o755)  # the sandbox's own uid reads it (bound read-only at /model)
         try:
             model_path = workdir / Path(key).name
             requirements = workdir / "requirements.txt"
@@ -181,7 +184,8 @@ class Builder:
     async def _record(self, version_id: int, result: dict[str, Any]) -> None:
         async with self.sessionmaker() as session:
             version = await session.get(ModelVersion, version_id)
-            if version is None:  # deleted while building
+            if version is None:  # deleted while building: remove what the build installed
+                await remove_version_dirs(self.settings, [version_id])
                 return
             if result.get("ok"):
                 version.status, version.signature, version.error = (

@@ -73,9 +73,11 @@ async def update_model(model_id: IdPath, data: ModelUpdate, session: SessionDep,
 
 
 @router.delete("/models/{model_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_model(model_id: IdPath, session: SessionDep, user: CurrentUser, store: StoreDep) -> Response:
+async def delete_model(
+    model_id: IdPath, session: SessionDep, user: CurrentUser, store: StoreDep, settings: SettingsDep
+) -> Response:
     """Delete a model with all its versions and artifacts."""
-    await service.delete_model(session, store, user, model_id)
+    await service.delete_model(session, store, settings, user, model_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -100,9 +102,9 @@ async def get_version(version_id: IdPath, session: SessionDep, user: CurrentUser
 
 @router.delete("/versions/{version_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_version(
-    version_id: IdPath, session: SessionDep, user: CurrentUser, store: StoreDep
+    version_id: IdPath, session: SessionDep, user: CurrentUser, store: StoreDep, settings: SettingsDep
 ) -> Response:
-    await service.delete_version(session, store, user, version_id)
+    await service.delete_version(session, store, settings, user, version_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

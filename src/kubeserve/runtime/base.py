@@ -1,13 +1,16 @@
-"""The runtime contract: how deployments become running replicas, whatever runs them.
+"""The runtime contract, in desired and observed state, whatever runs the replicas.
 
-The reconciler is the only caller. Every method is idempotent on `name` (the deployment's
-stable slug, a valid Kubernetes name), so the reconciler can re-apply desired state at any
-time — after a restart too.
+The reconciler is the only writer: `apply` a deployment's desired state (idempotent on
+`name`, the deployment's stable slug and a valid Kubernetes name), `delete` it. Readers get
+one cached `observe()` of every deployment and, on the gateway's hot path, `upstream(name)`:
+where to send a request and with which credential. Backends: `local` (child processes),
+`kubernetes` (Deployments in per-tenant namespaces) and `fake` (in memory, for tests).
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,8 +25,8 @@ class RuntimeFailure(KubeServeError):
 
 class Phase(enum.StrEnum):
     STARTING = "Starting"  # replicas launched, none ready yet
-    RUNNING = "Running"  # at least one replica of the current release is ready
-    FAILED = "Failed"  # replicas keep crashing; `message` says why
+    RUNNING = "Running"  # at least one replica of the serving release is ready
+    FAILED = "Failed"  # replicas keep failing; `message` says why
     STOPPED = "Stopped"  # nothing runs under this name
 
 
@@ -43,30 +46,34 @@ class DeploymentSpec:
     name: str  # slug: DNS-1035 label, unique, stable across releases
     owner_id: int
     model_name: str
+    version_id: int
     version_tag: str
     release: int  # revision number; a new one means "roll out"
-    artifact_uri: str  # file:///... or s3://bucket/key
+    artifact_uri: str  # where the store keeps it: file:///... or s3://bucket/key
     requirements_uri: str
     sha256: str
-    replicas: int
+    replicas: int  # with autoscaling: where it starts, within the bounds
     autoscaling: Autoscaling | None = None
-    packages_dir: str | None = None  # local runtime: where the build already installed requirements
 
 
 TOKEN_HEADER = "X-KubeServe-Token"  # a replica refuses every request but /health without it
 
 
-@dataclass
-class Endpoint:
-    """One ready replica the gateway may send traffic to."""
+@dataclass(eq=False)
+class Upstream:
+    """Where the gateway sends one request, and the credential the replica wants.
 
-    url: str  # base URL, e.g. http://127.0.0.1:40123
-    token: str  # sent as X-KubeServe-Token; the replica refuses requests without it
-    in_flight: int = 0  # maintained by the gateway, read by the local autoscaler
+    `address` is `http://host:port` or `unix:/path/to/socket` (HTTP over a Unix socket).
+    """
+
+    address: str
+    token: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class RuntimeStatus:
+    """What the runtime observes of one deployment."""
+
     phase: Phase
     release: int | None = None  # release actually serving traffic
     ready_replicas: int = 0
@@ -76,35 +83,56 @@ class RuntimeStatus:
     replicas: list[dict[str, object]] = field(default_factory=list)  # per-replica detail
 
 
-class Runtime(Protocol):
-    async def deploy(self, spec: DeploymentSpec) -> None:
-        """Create the deployment, or roll it out to `spec.release` with zero downtime.
+STOPPED = RuntimeStatus(phase=Phase.STOPPED)
 
-        Returns at once; progress shows in `status`. A rollout whose new replicas fail to
+
+class TrafficHook(Protocol):
+    """Optional: a backend that wants to see each request (local autoscaling, draining,
+    dropping a dead replica at once). The gateway calls it around every forward."""
+
+    def began(self, upstream: Upstream) -> None: ...
+
+    def ended(self, upstream: Upstream) -> None: ...
+
+    def unreachable(self, name: str, upstream: Upstream) -> None:
+        """The gateway could not reach `upstream`: stop handing it out until it recovers."""
+        ...
+
+
+class Runtime(Protocol):
+    @property
+    def traffic(self) -> TrafficHook | None:
+        """None: the backend needs no per-request bookkeeping (Kubernetes, fake)."""
+        ...
+
+    @property
+    def leading(self) -> bool:
+        """Whether this control plane reconciles: always for one process (local, fake); on
+        Kubernetes, while it holds the reconciler's Lease (several control-plane replicas)."""
+        ...
+
+    async def apply(self, spec: DeploymentSpec) -> None:
+        """Create, roll out (a new `release`, zero downtime) or rescale; idempotent.
+
+        Returns at once; progress shows in `observe`. A rollout whose new replicas fail to
         become ready leaves the previous release serving and sets `failed_release`/`message`.
         """
         ...
 
-    async def scale(self, name: str, replicas: int) -> None: ...
-
-    async def status(self, name: str) -> RuntimeStatus:
-        """Current state; `Phase.STOPPED` for an unknown name."""
+    async def delete(self, name: str) -> None:
+        """Stop and remove everything under `name`; unknown names are fine."""
         ...
 
-    def endpoints(self, name: str) -> list[Endpoint]:
-        """Ready replicas of the serving release (what the gateway round-robins over)."""
+    async def observe(self) -> Mapping[str, RuntimeStatus]:
+        """One cached observation of every deployment; a name not in it is Stopped."""
         ...
 
-    def report_failure(self, name: str, endpoint: Endpoint) -> None:
-        """The gateway could not reach `endpoint`: stop sending it traffic until it recovers."""
+    def upstream(self, name: str) -> Upstream | None:
+        """Where to send the next request (no I/O); None when nothing is ready."""
         ...
 
     async def logs(self, name: str, tail: int) -> list[str]: ...
 
-    async def delete(self, name: str) -> None:
-        """Stop and forget everything under `name`; unknown names are fine."""
-        ...
-
     async def close(self) -> None:
-        """Stop every child (control-plane shutdown): no orphans, no ports left bound."""
+        """Release everything this process holds (local: stop every child, no orphans)."""
         ...

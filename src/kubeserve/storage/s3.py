@@ -7,6 +7,7 @@ import os
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -144,3 +145,8 @@ class S3Store:
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{check_key(key)}"
+
+    async def presigned_get(self, key: str, expires: timedelta) -> str:
+        """A URL that reads this one object until `expires` from now, and nothing else:
+        what a pod gets instead of storage keys."""
+        return await self._run(key, self._client.presigned_get_object, self.bucket, check_key(key), expires)

@@ -18,7 +18,7 @@ async def test_grows_under_load_and_shrinks_after_the_window(
     runtime: LocalRuntime, iris_model: Path, name: str
 ) -> None:
     policy = Autoscaling(min_replicas=1, max_replicas=3, target_in_flight=1.0)
-    await runtime.deploy(make_spec(name, iris_model, replicas=1, autoscaling=policy))
+    await runtime.apply(make_spec(name, iris_model, replicas=1, autoscaling=policy))
     await wait_status(runtime, name, lambda s: s.ready_replicas == 1, "one ready replica")
     runtime.endpoints(name)[0].in_flight = 5  # as the gateway counts requests in flight
     grown = await wait_status(
@@ -46,7 +46,7 @@ async def test_bounds_apply_from_the_first_replica(
     runtime: LocalRuntime, iris_model: Path, name: str
 ) -> None:
     policy = Autoscaling(min_replicas=2, max_replicas=4, target_in_flight=10.0)
-    await runtime.deploy(make_spec(name, iris_model, replicas=1, autoscaling=policy))
+    await runtime.apply(make_spec(name, iris_model, replicas=1, autoscaling=policy))
     status = await wait_status(runtime, name, lambda s: s.ready_replicas == 2, "the minimum")
     assert status.desired_replicas == 2
     await runtime.delete(name)

@@ -14,9 +14,10 @@ import httpx
 import joblib
 import pytest
 
+from kubeserve.registry.build import packages_dir
 from kubeserve.runtime.local import LocalRuntime
 from tests.runtime.conftest import runtime_settings
-from tests.runtime.helpers import alive, make_spec, predict, wait_gone, wait_status
+from tests.runtime.helpers import alive, make_spec, observed, predict, wait_gone, wait_status
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +27,7 @@ async def first_prediction_seconds(
 ) -> float:
     """Time from deploy() to the first good prediction, polling as a client would."""
     began = time.perf_counter()
-    await runtime.deploy(make_spec(name, model))
+    await runtime.apply(make_spec(name, model))
     deadline = began + 30
     while time.perf_counter() < deadline:
         for endpoint in runtime.endpoints(name):
@@ -34,7 +35,7 @@ async def first_prediction_seconds(
             if answer.status_code == 200 and answer.json() == {"predictions": [0]}:
                 return time.perf_counter() - began
         await asyncio.sleep(0.002)
-    raise AssertionError(f"no prediction within 30 s: {await runtime.status(name)}")
+    raise AssertionError(f"no prediction within 30 s: {await observed(runtime, name)}")
 
 
 async def test_warm_pool_cold_start(
@@ -53,7 +54,7 @@ async def test_without_pool_and_close_leaves_no_child(
     local = LocalRuntime(runtime_settings(tmp_path, warm_pool_size=0))
     elapsed = await first_prediction_seconds(local, http, iris_model, "cold")
     print(f"\ndeploy to first prediction, no pool: {elapsed * 1000:.0f} ms")
-    await local.scale("cold", 2)
+    await local.apply(make_spec("cold", iris_model, replicas=2))
     await wait_status(local, "cold", lambda s: s.ready_replicas == 2, "two replicas")
     children = children_under(tmp_path)
     assert len(children) == 2
@@ -67,13 +68,13 @@ async def test_a_killed_control_plane_takes_its_replicas_along(tmp_path: Path, i
         "from pathlib import Path\n"
         "from kubeserve.runtime.local import LocalRuntime\n"
         "from tests.runtime.conftest import runtime_settings\n"
-        "from tests.runtime.helpers import make_spec, pids\n"
+        "from tests.runtime.helpers import make_spec, observed, pids\n"
         "async def main():\n"
         "    rt = LocalRuntime(runtime_settings(Path(sys.argv[1]), warm_pool_size=1))\n"
-        "    await rt.deploy(make_spec('orphan', Path(sys.argv[2])))\n"
-        "    while not pids(await rt.status('orphan')):\n"
+        "    await rt.apply(make_spec('orphan', Path(sys.argv[2])))\n"
+        "    while not pids(await observed(rt, 'orphan')):\n"
         "        await asyncio.sleep(0.01)\n"
-        "    print(pids(await rt.status('orphan'))[0], flush=True)\n"
+        "    print(pids(await observed(rt, 'orphan'))[0], flush=True)\n"
         "    await asyncio.sleep(60)\n"
         "asyncio.run(main())\n"
     )
@@ -96,12 +97,11 @@ async def test_a_killed_control_plane_takes_its_replicas_along(tmp_path: Path, i
 async def test_a_model_with_its_own_packages_starts_cold(
     runtime: LocalRuntime, http: httpx.AsyncClient, iris_model: Path, tmp_path: Path, name: str
 ) -> None:
-    packages = tmp_path / "packages"
-    packages.mkdir()
+    spec = make_spec(name, iris_model, version_id=4242)  # where the build installed its packages:
+    packages = packages_dir(runtime.settings, spec.version_id)
+    packages.mkdir(parents=True)
     (packages / "joblib").symlink_to(Path(joblib.__file__).parent)  # "its own" joblib
-    spec = make_spec(name, iris_model)
-    spec = type(spec)(**{**spec.__dict__, "packages_dir": str(packages)})
-    await runtime.deploy(spec)
+    await runtime.apply(spec)
     await wait_status(runtime, name, lambda s: s.ready_replicas == 1, "ready, cold", 60)
     assert (await predict(http, runtime.endpoints(name)[0])).status_code == 200
     logs = "\n".join(await runtime.logs(name, 100))

@@ -49,11 +49,11 @@ class Load:
 async def test_rollout_under_load_loses_no_request(
     runtime: LocalRuntime, http: httpx.AsyncClient, iris_model: Path, name: str
 ) -> None:
-    await runtime.deploy(make_spec(name, iris_model, replicas=2))
+    await runtime.apply(make_spec(name, iris_model, replicas=2))
     first = await wait_status(runtime, name, lambda s: s.ready_replicas == 2, "release 1 ready")
     load = Load(runtime, http, name)
     try:
-        await runtime.deploy(make_spec(name, iris_model, release=2, replicas=2))
+        await runtime.apply(make_spec(name, iris_model, release=2, replicas=2))
         rolled = await wait_status(
             runtime,
             name,
@@ -79,9 +79,9 @@ async def test_rollout_under_load_loses_no_request(
 async def test_failed_rollout_keeps_the_old_release_serving(
     runtime: LocalRuntime, http: httpx.AsyncClient, iris_model: Path, garbage_model: Path, name: str
 ) -> None:
-    await runtime.deploy(make_spec(name, iris_model))
+    await runtime.apply(make_spec(name, iris_model))
     first = await wait_status(runtime, name, lambda s: s.ready_replicas == 1, "release 1 ready")
-    await runtime.deploy(make_spec(name, garbage_model, release=2))
+    await runtime.apply(make_spec(name, garbage_model, release=2))
     status = await wait_status(runtime, name, lambda s: s.failed_release == 2, "refused rollout")
     assert status.phase is Phase.RUNNING and status.release == 1
     assert status.message is not None and "release 1 keeps serving" in status.message
@@ -90,9 +90,9 @@ async def test_failed_rollout_keeps_the_old_release_serving(
     assert details(status, "release") == [1]  # the new release's replicas are gone
     assert (await predict(http, runtime.endpoints(name)[0])).status_code == 200
     # Re-applying the refused release does not retry it; a newer one rolls out.
-    await runtime.deploy(make_spec(name, garbage_model, release=2))
-    assert details(await runtime.status(name), "release") == [1]
-    await runtime.deploy(make_spec(name, iris_model, release=3))
+    await runtime.apply(make_spec(name, garbage_model, release=2))
+    assert details((await runtime.observe())[name], "release") == [1]
+    await runtime.apply(make_spec(name, iris_model, release=3))
     fixed = await wait_status(
         runtime, name, lambda s: s.release == 3 and s.ready_replicas == 1, "release 3 serving"
     )
@@ -103,10 +103,10 @@ async def test_failed_rollout_keeps_the_old_release_serving(
 async def test_a_newer_release_supersedes_a_rollout_in_progress(
     runtime: LocalRuntime, http: httpx.AsyncClient, iris_model: Path, garbage_model: Path, name: str
 ) -> None:
-    await runtime.deploy(make_spec(name, iris_model))
+    await runtime.apply(make_spec(name, iris_model))
     await wait_status(runtime, name, lambda s: s.ready_replicas == 1, "release 1 ready")
-    await runtime.deploy(make_spec(name, garbage_model, release=2))
-    await runtime.deploy(make_spec(name, iris_model, release=3))
+    await runtime.apply(make_spec(name, garbage_model, release=2))
+    await runtime.apply(make_spec(name, iris_model, release=3))
     status = await wait_status(
         runtime, name, lambda s: s.release == 3 and details(s, "release") == [3], "release 3 serving alone"
     )

@@ -74,7 +74,7 @@ function DeploymentView() {
           </Alert>
         </div>
       )}
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-2">
         <Card title="Endpoint" id="endpoint">
           <Endpoint deployment={d} sig={sig} />
         </Card>

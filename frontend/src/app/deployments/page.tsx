@@ -17,7 +17,7 @@ function DeploymentList() {
         </EmptyState>
       )}
       {deployments.data && deployments.data.length > 0 && (
-        <ul className="grid gap-3">
+        <ul className="grid grid-cols-1 gap-3">
           {deployments.data.map((d) => (
             <li key={d.id}>
               <Link href={`/deployment/?id=${d.id}`} className="flex flex-wrap items-center justify-between gap-2 rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200 hover:ring-indigo-400" data-testid="deployment-card">

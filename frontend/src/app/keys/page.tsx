@@ -1,7 +1,7 @@
 "use client";
 import { useState, type FormEvent } from "react";
 import { Shell } from "@/components/Shell";
-import { Alert, Button, Card, ConfirmDialog, CopyButton, EmptyState, ErrorState, LoadingState, PageHeader, TextField } from "@/components/ui";
+import { Alert, Button, Card, ConfirmDialog, CopyButton, EmptyState, ErrorState, LoadingState, PageHeader, TableScroll, TextField } from "@/components/ui";
 import { useApiKeys, useCreateApiKey, useRevokeApiKey } from "@/hooks/queries/apiKeys";
 import { errorText, type ApiKey, type ApiKeyCreated } from "@/lib/api";
 import { formatDate } from "@/lib/format";
@@ -31,7 +31,7 @@ function Keys() {
   return (
     <>
       <PageHeader title="API keys" subtitle="Programs call your private endpoints with a key in the X-API-Key header." />
-      <div className="grid gap-6 lg:grid-cols-[1fr_2fr]">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,2fr)]">
         <Card title="Create a key" id="create-key">
           <form onSubmit={onCreate} className="space-y-3" noValidate>
             <TextField label="Name" name="name" id="key-name" required maxLength={100} placeholder="e.g. billing-service" hint="Who or what will use it." />
@@ -56,7 +56,7 @@ function Keys() {
             <EmptyState title="No API keys">Create one for each program that calls your endpoints, so you can revoke them one by one.</EmptyState>
           )}
           {keys.data && keys.data.length > 0 && (
-            <div className="-mx-4 overflow-x-auto sm:mx-0">
+            <TableScroll label="API keys">
               <table className="w-full text-left text-sm">
                 <thead className="text-xs uppercase text-slate-600">
                   <tr>
@@ -81,7 +81,7 @@ function Keys() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )}
         </Card>
       </div>

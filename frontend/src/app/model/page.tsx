@@ -3,7 +3,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Suspense, useState } from "react";
 import { Shell } from "@/components/Shell";
-import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LinkButton, LoadingState, PageHeader, StatusBadge } from "@/components/ui";
+import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LinkButton, LoadingState, PageHeader, StatusBadge, TableScroll } from "@/components/ui";
 import { useDeleteModel, useModel, useVersions } from "@/hooks/queries/models";
 import { errorText } from "@/lib/api";
 import { formatDate, shortHash } from "@/lib/format";
@@ -53,7 +53,7 @@ function ModelView() {
           </EmptyState>
         )}
         {list.length > 0 && (
-          <div className="-mx-4 overflow-x-auto sm:mx-0">
+          <TableScroll label="Versions">
             <table className="w-full min-w-[36rem] text-left text-sm">
               <thead className="text-xs uppercase text-slate-600">
                 <tr>
@@ -83,7 +83,7 @@ function ModelView() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </Card>
       <ConfirmDialog open={confirming} title={`Delete ${m.name}?`} confirmLabel="Delete model" onConfirm={onDelete} onClose={() => setConfirming(false)} busy={remove.isPending}>

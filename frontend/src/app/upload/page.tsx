@@ -2,10 +2,11 @@
 import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { useSearchParams } from "next/navigation";
 import { Suspense, useState, type FormEvent } from "react";
 import { Dropzone } from "@/components/Dropzone";
 import { Shell } from "@/components/Shell";
-import { Alert, Button, Card, ErrorState, LoadingState, PageHeader, ProgressBar, StatusBadge, TextField } from "@/components/ui";
+import { Alert, Button, Card, ErrorState, LinkButton, LoadingState, PageHeader, ProgressBar, StatusBadge, TextField } from "@/components/ui";
 import { useCreateDeployment } from "@/hooks/queries/deployments";
 import { useModel, useUploadRules, useVersions } from "@/hooks/queries/models";
 import { useVersion } from "@/hooks/queries/versions";
@@ -16,7 +17,7 @@ import { uploadVersion, type UploadFiles } from "@/lib/upload";
 const FIELD_TEXT: Record<string, [string, string]> = {
   model_file: ["Model file", "A fitted scikit-learn estimator or pipeline saved with joblib or pickle."],
   requirements_file: ["Requirements", "A requirements.txt with what the model needs beyond scikit-learn."],
-  code_file: ["Code file", "Your own Python module the model imports (custom transformers)."],
+  code_file: ["Code file", "Your own Python code the model imports (custom transformers): a .py, or an archive of modules."],
 };
 
 function fieldText(field: string): [string, string] {
@@ -50,6 +51,11 @@ function BuildOutcome({ versionId }: { versionId: number }) {
           <p className="mt-1 break-words" data-testid="build-error">{v.error}</p>
           <p className="mt-2">Fix the files and upload them again as a new version.</p>
         </Alert>
+      )}
+      {v.status === "Failed" && (
+        <LinkButton href={`/upload/?model=${v.model_id}&after=${v.id}`} tone="secondary">
+          Upload a new version
+        </LinkButton>
       )}
       {v.status === "Ready" && (
         <>
@@ -116,7 +122,7 @@ function UploadForm() {
         subtitle="KubeServe builds it in a sandbox: installs the requirements, loads the model and checks that it predicts."
         back={model.data ? { href: `/model/?id=${model.data.id}`, label: model.data.name } : { href: "/", label: "Models" }}
       />
-      <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
         <Card>
           <form className="space-y-4" onSubmit={onSubmit} noValidate>
             {!modelId && (
@@ -160,11 +166,16 @@ function UploadForm() {
   );
 }
 
+/** A fresh form for each address (e.g. "upload a new version" after a failed build). */
+function KeyedUploadForm() {
+  return <UploadForm key={useSearchParams().toString()} />;
+}
+
 export default function UploadPage() {
   return (
     <Shell>
       <Suspense fallback={<LoadingState />}>
-        <UploadForm />
+        <KeyedUploadForm />
       </Suspense>
     </Shell>
   );

@@ -51,7 +51,7 @@ function VersionView() {
           </Button>
         }
       />
-      <div className="grid gap-6 lg:grid-cols-[3fr_2fr]">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <div className="space-y-6">
           {v.status === "Failed" && (
             <Alert>

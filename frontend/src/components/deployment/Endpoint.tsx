@@ -21,21 +21,19 @@ export function Endpoint({ deployment, sig }: { deployment: Deployment; sig: Sig
         {deployment.public ? "Public: anyone with the URL may call it." : "Private: send your bearer token or an API key (X-API-Key). Create keys on the API keys page."}
       </p>
       <div>
-        <div role="group" aria-label="Snippet language" className="flex flex-wrap gap-1">
-          {all.map((s) => (
-            <button key={s.id} type="button" aria-pressed={s.id === current} onClick={() => setCurrent(s.id)} className={`rounded-md px-3 py-1.5 text-sm font-medium ${s.id === current ? "bg-slate-900 text-white" : "text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"}`}>
-              {s.label}
-            </button>
-          ))}
-        </div>
-        <div className="relative mt-2">
-          <pre className="max-h-80 overflow-auto rounded-md bg-slate-900 p-3 pr-24 text-xs leading-relaxed text-slate-100" data-testid={`snippet-${shown.id}`} tabIndex={0} aria-label={`${shown.label} snippet`}>
-            {shown.code}
-          </pre>
-          <div className="absolute right-2 top-2">
-            <CopyButton text={shown.code} label="Copy" />
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <div role="group" aria-label="Snippet language" className="flex flex-wrap gap-1">
+            {all.map((s) => (
+              <button key={s.id} type="button" aria-pressed={s.id === current} onClick={() => setCurrent(s.id)} className={`rounded-md px-3 py-1.5 text-sm font-medium ${s.id === current ? "bg-slate-900 text-white" : "text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"}`}>
+                {s.label}
+              </button>
+            ))}
           </div>
+          <CopyButton text={shown.code} label="Copy snippet" />
         </div>
+        <pre className="mt-2 max-h-80 overflow-auto rounded-md bg-slate-900 p-3 text-xs leading-relaxed text-slate-100" data-testid={`snippet-${shown.id}`} tabIndex={0} aria-label={`${shown.label} snippet`}>
+          {shown.code}
+        </pre>
       </div>
     </div>
   );

@@ -5,7 +5,7 @@ import { useReleases, useRollback, useUpdateDeployment } from "@/hooks/queries/d
 import { useVersions } from "@/hooks/queries/models";
 import { errorText, type Deployment } from "@/lib/api";
 import { formatDate } from "@/lib/format";
-import { Alert, Button, ErrorState, LoadingState, StatusBadge } from "../ui";
+import { Alert, Button, ErrorState, LoadingState, StatusBadge, TableScroll } from "../ui";
 
 export function Releases({ deployment }: { deployment: Deployment }) {
   const releases = useReleases(deployment.id);
@@ -40,7 +40,7 @@ export function Releases({ deployment }: { deployment: Deployment }) {
       {releases.isLoading && <LoadingState label="Loading releases" />}
       {releases.error && <ErrorState error={releases.error} retry={() => releases.refetch()} />}
       {releases.data && (
-        <div className="-mx-4 overflow-x-auto sm:mx-0">
+        <TableScroll label="Release history">
           <table className="w-full text-left text-sm">
             <thead className="text-xs uppercase text-slate-600">
               <tr>
@@ -63,7 +63,7 @@ export function Releases({ deployment }: { deployment: Deployment }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

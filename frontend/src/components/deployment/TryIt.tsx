@@ -46,6 +46,7 @@ export function TryIt({ deployment, sig }: { deployment: Deployment; sig: Signat
       return;
     }
     setBusy(true);
+    setOutcome(null);
     const started = performance.now();
     try {
       const response = await fetch(`/api/v1/predict/${deployment.name}`, {
@@ -67,7 +68,7 @@ export function TryIt({ deployment, sig }: { deployment: Deployment; sig: Signat
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
       {frame ? (
-        <div className="grid gap-3 sm:grid-cols-2">
+        <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
           {feats.map((f, i) => (
             <TextField key={f.name} label={f.name} name={`f${i}`} id={`tryit-f${i}`} type={f.type.startsWith("number") ? "number" : "text"} step="any" defaultValue={String(f.example)} hint={f.type} />
           ))}

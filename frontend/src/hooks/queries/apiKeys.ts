@@ -4,7 +4,7 @@ import { api, unwrap } from "@/lib/api";
 const KEYS = ["api-keys"] as const;
 
 export function useApiKeys() {
-  return useQuery({ queryKey: KEYS, queryFn: () => unwrap(api.GET("/api/v1/api-keys")) });
+  return useQuery({ queryKey: KEYS, queryFn: () => unwrap(api.GET("/api/v1/api-keys")), refetchInterval: 5000 });
 }
 
 export function useCreateApiKey() {

@@ -2,62 +2,55 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { ApiError, describeError } from "@/lib/api";
 
-/** One sample of a deployment's live stats, as the charts draw it. */
-export type StatsPoint = {
-  t: number;
-  rps: number | null;
-  errors: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  replicas: number | null;
+const POLL_MS = 2000;
+const WINDOW = "5m";
+const REPLICA_HISTORY = 150;
+
+/** GET /deployments/{id}/stats (the observability endpoint). */
+export type StatsRead = {
+  window_seconds: number;
+  requests: number;
+  rate: number;
+  errors: number;
+  latency_ms: { p50: number | null; p95: number | null; p99: number | null };
+  ready_replicas: number;
+  desired_replicas: number;
+  points: { time: string; requests: number; errors: number; p95_ms: number | null }[];
 };
 
-const HISTORY = 60;
-const POLL_MS = 2000;
-
-type Raw = Record<string, unknown>;
-const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
-
-/** The stats endpoint's answer as chart points (a series it sends, or this one sample). */
-export function toPoints(raw: Raw): StatsPoint[] {
-  const series = Array.isArray(raw.series) ? (raw.series as Raw[]) : [raw];
-  return series.map((s) => {
-    const latency = (s.latency_ms ?? s.latency ?? {}) as Raw;
-    return {
-      t: num(s.t ?? s.time ?? s.timestamp) ?? Date.now() / 1000,
-      rps: num(s.requests_per_second ?? s.rps ?? s.request_rate),
-      errors: num(s.errors_per_second ?? s.error_rate ?? s.errors),
-      p50: num(s.p50_ms ?? latency.p50),
-      p95: num(s.p95_ms ?? latency.p95),
-      p99: num(s.p99_ms ?? latency.p99),
-      replicas: num(s.replicas ?? s.ready_replicas),
-    };
+/** Per-step rates from the endpoint's points (counts per step divided by the step's length). */
+export function perSecond(points: StatsRead["points"], windowSeconds: number, pick: (p: StatsRead["points"][number]) => number) {
+  const times = points.map((p) => Date.parse(p.time) / 1000);
+  const fallback = points.length ? windowSeconds / points.length : 1;
+  return points.map((p, i) => {
+    const step = i > 0 ? times[i] - times[i - 1] : times.length > 1 ? times[1] - times[0] : fallback;
+    return step > 0 ? pick(p) / step : null;
   });
 }
 
-/** Polls GET /deployments/{id}/stats; `available` is false while the control plane has none. */
+/** Polls the stats; `available` is false while this control plane has no stats endpoint (404). */
 export function useStats(id: number) {
   const query = useQuery({
     queryKey: ["deployments", id, "stats"],
-    queryFn: async () => {
-      const response = await fetch(`/api/v1/deployments/${id}/stats`, { credentials: "same-origin" });
+    queryFn: async (): Promise<StatsRead | null> => {
+      const response = await fetch(`/api/v1/deployments/${id}/stats?window=${WINDOW}`, { credentials: "same-origin" });
       if (response.status === 404 || response.status === 405) return null;
       const body = await response.json().catch(() => null);
       if (!response.ok) throw new ApiError(response.status, describeError(body?.detail, response.status));
-      return body as Raw;
+      return body as StatsRead;
     },
     enabled: id > 0,
     refetchInterval: POLL_MS,
     retry: false,
   });
-  const [history, setHistory] = useState<StatsPoint[]>([]);
+  // Replicas are a level, not a count per step: keep what each poll saw.
+  const [replicas, setReplicas] = useState<number[]>([]);
   const seen = useRef(0);
   useEffect(() => {
     if (!query.data || query.dataUpdatedAt === seen.current) return;
     seen.current = query.dataUpdatedAt;
-    const points = toPoints(query.data);
-    setHistory((h) => (Array.isArray(query.data?.series) ? points : [...h, ...points]).slice(-HISTORY));
+    const ready = query.data.ready_replicas;
+    setReplicas((h) => [...h, ready].slice(-REPLICA_HISTORY));
   }, [query.data, query.dataUpdatedAt]);
-  return { ...query, available: query.data != null, history };
+  return { ...query, available: query.data != null, replicas };
 }

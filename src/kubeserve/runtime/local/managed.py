@@ -10,9 +10,9 @@ import time
 from collections.abc import Coroutine, Iterable
 from typing import Any
 
-from kubeserve.runtime.base import DeploymentSpec, Endpoint, Phase, RuntimeStatus
+from kubeserve.runtime.base import DeploymentSpec, Phase, RuntimeStatus
 from kubeserve.runtime.local.autoscaler import ScaleDownWindow, clamp, recommend
-from kubeserve.runtime.local.replica import Replica, ReplicaState, Services
+from kubeserve.runtime.local.replica import Endpoint, Replica, ReplicaState, Services
 from kubeserve.runtime.local.rollout import Rollout
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class ManagedDeployment:
 
     def report_failure(self, endpoint: Endpoint) -> None:
         for replica in self.replicas:
-            if replica.endpoint is not None and replica.endpoint.url == endpoint.url:
+            if replica.endpoint is not None and replica.endpoint is endpoint:
                 replica.suspect()
 
     def refresh(self) -> None:

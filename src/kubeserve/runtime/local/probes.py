@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from kubeserve.runtime.base import TOKEN_HEADER, Endpoint
+from kubeserve.runtime.base import TOKEN_HEADER, Upstream
 
 
 def free_port() -> int:
@@ -72,10 +72,10 @@ async def wait_ready(
 
 
 async def answers_again(
-    http: httpx.AsyncClient, proc: asyncio.subprocess.Process, endpoint: Endpoint, seconds: float
+    http: httpx.AsyncClient, proc: asyncio.subprocess.Process, endpoint: Upstream, seconds: float
 ) -> bool:
     """Whether a replica the gateway could not reach is ready again within `seconds`."""
-    return await wait_ready(http, proc, endpoint.url, endpoint.token, seconds) is None
+    return await wait_ready(http, proc, endpoint.address, endpoint.token or "", seconds) is None
 
 
 async def exit_or_timeout(proc: asyncio.subprocess.Process, seconds: float) -> None:

@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 
 from kubeserve.config import Settings
+from kubeserve.registry.build import packages_dir
 from kubeserve.runtime import process
-from kubeserve.runtime.base import DeploymentSpec, Endpoint
+from kubeserve.runtime.base import DeploymentSpec, Upstream
 from kubeserve.runtime.local.pool import Launcher, Process
 from kubeserve.runtime.local.probes import answers_again, append_line, free_port, tail_lines, wait_ready
 from kubeserve.runtime.local.warm_child import log_file, replica_config
@@ -33,6 +34,13 @@ class ReplicaState(enum.StrEnum):
     BACKOFF = "backoff"  # crashed, waiting before the next start
     FAILED = "failed"  # gave up: see `message`
     STOPPED = "stopped"
+
+
+@dataclass(eq=False)
+class Endpoint(Upstream):
+    """A ready local replica; `in_flight` is kept by the gateway (through the TrafficHook)."""
+
+    in_flight: int = 0
 
 
 @dataclass
@@ -135,7 +143,9 @@ class Replica:
         """Start, get ready, serve until the process ends; True when it ran long enough."""
         self.port, token = free_port(), secrets.token_urlsafe(32)
         self._set(ReplicaState.STARTING)
-        config = replica_config(self.spec, self.port, token, self.dir, self.services.settings.pip_index_url)
+        settings = self.services.settings
+        packages = packages_dir(settings, self.spec.version_id)
+        config = replica_config(self.spec, self.port, token, self.dir, packages, settings.pip_index_url)
         launching = asyncio.ensure_future(self.services.launcher.launch(config))
         try:
             self.proc = await asyncio.shield(launching)
@@ -154,7 +164,7 @@ class Replica:
             append_line(self.log_path, f"start failed: {reason}")
             await process.stop(self.proc, grace=2)
             return False
-        self.endpoint = Endpoint(url=url, token=token)
+        self.endpoint = Endpoint(address=url, token=token)
         self._resolve(True)
         self._set(ReplicaState.READY)
         since = time.monotonic()

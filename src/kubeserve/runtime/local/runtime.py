@@ -4,21 +4,27 @@ Layout: `LocalRuntime` (this module) keeps one `ManagedDeployment` per name (man
 scaling, endpoint cache, autoscaling); each `Replica` (replica.py) supervises one child;
 the `Launcher` (pool.py) starts children, from a pool of warm interpreters when it can.
 Files live under `data_dir/replicas/{name}/{replica}/`: `replica.log` and `work/`.
+Only this backend has a `TrafficHook`: the gateway's in-flight counts drive autoscaling and
+draining, and a replica the gateway could not reach leaves the rotation at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+from collections.abc import Mapping
 
 import httpx
 
 from kubeserve.config import Settings
-from kubeserve.runtime.base import DeploymentSpec, Endpoint, Phase, RuntimeStatus
+from kubeserve.runtime.base import DeploymentSpec, RuntimeStatus, Upstream
+from kubeserve.runtime.local.artifacts import localized
 from kubeserve.runtime.local.managed import ManagedDeployment
 from kubeserve.runtime.local.pool import Launcher
-from kubeserve.runtime.local.replica import Services
+from kubeserve.runtime.local.replica import Endpoint, Services
+from kubeserve.storage import ArtifactStore
 
 log = logging.getLogger(__name__)
 
@@ -26,42 +32,55 @@ log = logging.getLogger(__name__)
 class LocalRuntime:
     """Runtime backend for one machine; built once by the app's lifespan, closed at shutdown."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    leading = True  # one control plane per machine: it always reconciles
+
+    def __init__(self, settings: Settings, store: ArtifactStore | None = None) -> None:
+        self.settings, self.store = settings, store
         self.launcher = Launcher(settings)
         # trust_env=False: a proxy from the environment must never see loopback probes.
         http = httpx.AsyncClient(trust_env=False, timeout=2.0)
         self.services = Services(settings, self.launcher, http)
+        self.traffic = self
         self._deployments: dict[str, ManagedDeployment] = {}
+        self._turn = itertools.count()
         with contextlib.suppress(RuntimeError):  # no loop yet: the first deploy fills the pool
             asyncio.get_running_loop()
             self.launcher.fill()
 
-    async def deploy(self, spec: DeploymentSpec) -> None:
+    async def apply(self, spec: DeploymentSpec) -> None:
         self.launcher.fill()
+        spec = await localized(spec, self.settings, self.store)
         current = self._deployments.get(spec.name)
         if current is None:
             self._deployments[spec.name] = ManagedDeployment(spec, self.services).start()
         else:
             current.apply(spec)
 
-    async def scale(self, name: str, replicas: int) -> None:
-        deployment = self._deployments.get(name)
-        if deployment is not None:
-            deployment.scale(replicas)
+    async def observe(self) -> Mapping[str, RuntimeStatus]:
+        return {name: d.status() for name, d in self._deployments.items()}
 
-    async def status(self, name: str) -> RuntimeStatus:
-        deployment = self._deployments.get(name)
-        return deployment.status() if deployment else RuntimeStatus(phase=Phase.STOPPED)
+    def upstream(self, name: str) -> Upstream | None:
+        endpoints = self.endpoints(name)
+        return endpoints[next(self._turn) % len(endpoints)] if endpoints else None
 
     def endpoints(self, name: str) -> list[Endpoint]:
+        """Ready replicas of the serving release (what `upstream` round-robins over)."""
         deployment = self._deployments.get(name)
         return deployment.endpoints if deployment else []
 
-    def report_failure(self, name: str, endpoint: Endpoint) -> None:
+    # TrafficHook: the gateway calls these around every request it forwards.
+    def began(self, upstream: Upstream) -> None:
+        if isinstance(upstream, Endpoint):
+            upstream.in_flight += 1
+
+    def ended(self, upstream: Upstream) -> None:
+        if isinstance(upstream, Endpoint):
+            upstream.in_flight -= 1
+
+    def unreachable(self, name: str, upstream: Upstream) -> None:
         deployment = self._deployments.get(name)
-        if deployment is not None:
-            deployment.report_failure(endpoint)
+        if deployment is not None and isinstance(upstream, Endpoint):
+            deployment.report_failure(upstream)
 
     async def logs(self, name: str, tail: int) -> list[str]:
         deployment = self._deployments.get(name)

@@ -59,7 +59,12 @@ def log_file(replica_dir: Path) -> Path:
 
 
 def replica_config(
-    spec: DeploymentSpec, port: int, token: str, replica_dir: Path, pip_index_url: str | None
+    spec: DeploymentSpec,
+    port: int,
+    token: str,
+    replica_dir: Path,
+    packages_dir: Path,
+    pip_index_url: str | None,
 ) -> dict[str, Any]:
     """What the runtime writes to a child's stdin: ModelServerSettings plus where to live."""
     work_dir = replica_dir / "work"
@@ -72,7 +77,7 @@ def replica_config(
         "host": "127.0.0.1",
         "port": port,
         "work_dir": str(work_dir),
-        "packages_dir": spec.packages_dir or str(replica_dir / "packages"),
+        "packages_dir": str(packages_dir),
         "pip_index_url": pip_index_url,
         "gateway_token": token,
     }

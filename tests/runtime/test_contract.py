@@ -1,0 +1,101 @@
+"""The runtime contract, run against every backend: fake (in memory), local (real child
+processes) and kubernetes (against the stand-in API server, real model-server processes).
+
+Only what `Runtime` promises is asserted here; each backend's own behaviour has its own tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kubeserve.runtime.base import Phase, Runtime, RuntimeStatus
+from kubeserve.runtime.fake import FakeRuntime
+from tests.runtime.helpers import make_spec, observed, predict, wait_status
+
+
+@dataclass
+class Backend:
+    runtime: Runtime
+    model: Path
+    real: bool  # real replicas answer predictions through `upstream`
+
+
+@pytest.fixture(params=["fake", pytest.param("local", marks=pytest.mark.slow)])
+def backend(request: pytest.FixtureRequest, iris_model: Path) -> Backend:
+    if request.param == "fake":
+        return Backend(FakeRuntime(), iris_model, real=False)
+    # The session's runtime of that backend: closing it is the session's business.
+    return Backend(request.getfixturevalue("runtime"), iris_model, real=True)
+
+
+def serving(release: int, ready: int) -> Callable[[RuntimeStatus], bool]:
+    return lambda s: s.phase is Phase.RUNNING and s.release == release and s.ready_replicas == ready
+
+
+async def answers(backend: Backend, http: httpx.AsyncClient, name: str) -> bool:
+    target = backend.runtime.upstream(name)
+    assert target is not None, "a Running deployment must have an upstream"
+    if not backend.real:
+        return True
+    answer = await predict(http, target)
+    return answer.status_code == 200 and answer.json() == {"predictions": [0]}
+
+
+async def test_apply_runs_serves_and_is_idempotent(
+    backend: Backend, http: httpx.AsyncClient, name: str
+) -> None:
+    runtime = backend.runtime
+    await runtime.apply(make_spec(name, backend.model))
+    status = await wait_status(runtime, name, serving(1, 1), "release 1 running")
+    assert status.desired_replicas == 1 and status.failed_release is None
+    assert name in await runtime.observe()
+    assert await answers(backend, http, name)
+    await runtime.apply(make_spec(name, backend.model))  # the same desired state: nothing moves
+    assert (await observed(runtime, name)).release == 1
+    assert all(isinstance(line, str) for line in await runtime.logs(name, 10))
+    await runtime.delete(name)
+
+
+async def test_apply_rescales(backend: Backend, http: httpx.AsyncClient, name: str) -> None:
+    runtime = backend.runtime
+    await runtime.apply(make_spec(name, backend.model))
+    await wait_status(runtime, name, serving(1, 1), "one replica")
+    await runtime.apply(make_spec(name, backend.model, replicas=2))
+    status = await wait_status(runtime, name, serving(1, 2), "two replicas")
+    assert status.desired_replicas == 2
+    await runtime.apply(make_spec(name, backend.model, replicas=1))
+    await wait_status(runtime, name, lambda s: serving(1, 1)(s) and s.desired_replicas == 1, "one again")
+    assert await answers(backend, http, name)
+    await runtime.delete(name)
+
+
+async def test_a_new_release_rolls_out_and_a_stale_one_is_ignored(
+    backend: Backend, http: httpx.AsyncClient, name: str
+) -> None:
+    runtime = backend.runtime
+    await runtime.apply(make_spec(name, backend.model))
+    await wait_status(runtime, name, serving(1, 1), "release 1")
+    await runtime.apply(make_spec(name, backend.model, release=2))
+    await wait_status(runtime, name, serving(2, 1), "release 2 serving")
+    assert await answers(backend, http, name)
+    await runtime.apply(make_spec(name, backend.model, release=1))  # stale: a late retry
+    assert (await observed(runtime, name)).release == 2
+    await runtime.delete(name)
+
+
+async def test_delete_forgets_and_unknown_names_are_stopped(backend: Backend, name: str) -> None:
+    runtime = backend.runtime
+    assert (await observed(runtime, name)).phase is Phase.STOPPED
+    assert runtime.upstream(name) is None and await runtime.logs(name, 5) == []
+    await runtime.delete(name)  # unknown: fine
+    await runtime.apply(make_spec(name, backend.model))
+    await wait_status(runtime, name, serving(1, 1), "running")
+    await runtime.delete(name)
+    await wait_status(runtime, name, lambda s: s.phase is Phase.STOPPED, "gone")
+    assert runtime.upstream(name) is None and await runtime.logs(name, 5) == []
+    await runtime.delete(name)  # twice: fine
