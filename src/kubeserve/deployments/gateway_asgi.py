@@ -12,11 +12,12 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kubeserve.accounts.csrf import cookie_credential, parse_cookie_header
-from kubeserve.deployments.gateway import Call, Gateway
+from kubeserve.deployments.gateway import PASSED_HEADERS, Call, Gateway
 from kubeserve.errors import KubeServeError, NotFound, PayloadTooLarge
 from kubeserve.inference.settings import ModelServerSettings
 
 PREFIX = "/api/v1/predict/"
+HEADER_LENGTH = b"inference-header-content-length"
 # The replicas' own limit: a body they would refuse is refused here, before it is buffered.
 MAX_BODY: int = ModelServerSettings.model_fields["max_body_bytes"].default
 
@@ -35,13 +36,16 @@ class GatewayFront:
         try:
             call = _parse(scope, self.state.settings.jwt_key)
             _check_length(scope)
-            upstream = await gateway.admit(call)  # callers are checked before their body is read
-            answer = await gateway.forward(call, upstream, await _read_body(receive))
-            await _respond(send, answer.status, answer.content_type.encode(), answer.body)
+            name, upstream = await gateway.admit(call)  # callers are checked before their body is read
+            answer = await gateway.forward(call, name, upstream, await _read_body(receive))
+            passed = [(HEADER_LENGTH, answer.header_length)] if answer.header_length else None
+            await _respond(send, answer.status, answer.content_type.encode(), answer.body, passed)
         except KubeServeError as exc:
-            body = orjson.dumps({"detail": exc.detail})
+            # V2 clients (Triton's, KServe's) read the reason from "error"
+            v2 = scope["path"][len(PREFIX) :].partition("/")[2].startswith("v2")
+            doc = {"detail": exc.detail, "error": exc.detail} if v2 else {"detail": exc.detail}
             extra = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
-            await _respond(send, exc.status_code, b"application/json", body, extra)
+            await _respond(send, exc.status_code, b"application/json", orjson.dumps(doc), extra)
         except _Disconnected:
             return
 
@@ -56,9 +60,12 @@ def _parse(scope: Scope, signing_key: str) -> Call:
     if not name or (method != "POST" and not (method == "GET" and rest.startswith("v2"))):
         raise NotFound("POST /api/v1/predict/{deployment}, or GET/POST .../v2/...")
     content_type = credential = api_key = cookie = csrf = None
+    passed = []
     for key, value in scope["headers"]:
         if key == b"content-type":
             content_type = value.decode("latin-1")
+        elif key in PASSED_HEADERS:
+            passed.append((key.decode(), value.decode("latin-1")))
         elif key == b"x-api-key":
             api_key = value.decode("latin-1")
         elif key == b"authorization" and value[:7].lower() == b"bearer ":
@@ -69,7 +76,7 @@ def _parse(scope: Scope, signing_key: str) -> Call:
             csrf = value.decode("latin-1")
     if not (api_key or credential) and cookie:  # the dashboard's try-it form: a browser session
         credential = cookie_credential(method, parse_cookie_header(cookie), csrf, signing_key)
-    return Call(name, method, rest, content_type, api_key or credential)
+    return Call(name, method, rest, content_type, api_key or credential, tuple(passed))
 
 
 def _check_length(scope: Scope) -> None:

@@ -17,6 +17,9 @@ from urllib.parse import quote, urlsplit
 import httptools
 
 HeaderList = dict[str, str] | list[tuple[bytes, bytes]]
+# (status, content-type, body, Inference-Header-Content-Length or b""): the V2 binary
+# extension's header is the one response header besides content-type a client needs back.
+Response = tuple[int, bytes, bytes, bytes]
 UNIX_PREFIX = "unix:"  # `unix:/abs/path.sock`: HTTP over a Unix domain socket
 
 
@@ -37,10 +40,10 @@ class _Connection(asyncio.Protocol):
         self.idle = idle  # the pool's idle list for this (host, port)
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
-        self.waiter: asyncio.Future[tuple[int, bytes, bytes]] | None = None
+        self.waiter: asyncio.Future[Response] | None = None
         self.open, self.answered, self.keep_alive = True, False, False
         self.headed, self.framed = False, False  # unframed body: it ends at EOF
-        self.content_type = b""
+        self.content_type = self.header_length = b""
         self.chunks: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -54,7 +57,7 @@ class _Connection(asyncio.Protocol):
         if waiter is None or waiter.done():
             return
         if self.headed and not self.framed and exc is None:
-            waiter.set_result((self.parser.get_status_code(), self.content_type, self._body()))
+            waiter.set_result(self._response())
         else:
             waiter.set_exception(_Dropped(self.answered))
 
@@ -72,6 +75,8 @@ class _Connection(asyncio.Protocol):
         name = name.lower()
         if name == b"content-type":
             self.content_type = value
+        elif name == b"inference-header-content-length":
+            self.header_length = value
         elif name in (b"content-length", b"transfer-encoding"):
             self.framed = True
 
@@ -85,16 +90,17 @@ class _Connection(asyncio.Protocol):
         waiter, self.waiter = self.waiter, None
         self.keep_alive = self.parser.should_keep_alive()
         if waiter is not None and not waiter.done():
-            waiter.set_result((self.parser.get_status_code(), self.content_type, self._body()))
+            waiter.set_result(self._response())
 
-    def _body(self) -> bytes:
-        return self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+    def _response(self) -> Response:
+        body = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+        return self.parser.get_status_code(), self.content_type, body, self.header_length
 
-    def send(self, head: bytes, body: bytes) -> asyncio.Future[tuple[int, bytes, bytes]]:
+    def send(self, head: bytes, body: bytes) -> asyncio.Future[Response]:
         assert self.transport is not None and self.waiter is None
         self.waiter = asyncio.get_running_loop().create_future()
         self.answered = self.keep_alive = self.headed = self.framed = False
-        self.content_type, self.chunks = b"", []
+        self.content_type, self.header_length, self.chunks = b"", b"", []
         try:
             if len(body) < 65536:
                 self.transport.write(head + body)
@@ -127,8 +133,8 @@ class UpstreamPool:
 
     async def request(
         self, base_url: str, method: str, path: str, headers: HeaderList, body: bytes, timeout: float
-    ) -> tuple[int, bytes, bytes]:
-        """Send one request; return (status, content-type, body).
+    ) -> Response:
+        """Send one request; return (status, content-type, body, V2 binary header length).
 
         `path` is decoded (it is percent-encoded here). Raises UpstreamUnavailable or
         TimeoutError (after `timeout` seconds in all, connecting included).
@@ -162,7 +168,7 @@ class UpstreamPool:
 
     async def _exchange(
         self, loop: asyncio.AbstractEventLoop, conn: _Connection, head: bytes, body: bytes, deadline: float
-    ) -> tuple[int, bytes, bytes]:
+    ) -> Response:
         timer = loop.call_at(deadline, conn.expire)  # cheaper than asyncio.timeout_at
         try:
             answer = await conn.send(head, body)
