@@ -1,43 +1,43 @@
-# kubeserve-base: the image every model replica runs (`kubeserve serve-model`).
+# kubeserve/base ("kubeserve-base"): the image every model replica runs (`python -m kubeserve.inference`).
 # Build from the repository root:
-#   docker build -f docker/base.Dockerfile -t kubeserve-base .
-# The ML stack is preinstalled and pinned to the versions the project tests with
-# (uv.lock), so most models start without installing anything.
+#   docker build -f docker/base.Dockerfile -t kubeserve/base:0.1.0 .
+# Only what serving needs: pyproject.toml's `model-server` dependency group at uv.lock's versions
+# (hash-checked), then KubeServe itself without its dependencies — no FastAPI, SQLAlchemy,
+# asyncpg, Alembic or Typer. The ML stack is preinstalled, so most models start without
+# installing anything; pip stays, for what a model's requirements.txt adds.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
-FROM python:3.11-slim AS wheel
+FROM ${PYTHON_IMAGE} AS python
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN pip install uv==0.13.9
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml uv.lock README.md ./
+RUN uv export --frozen --only-group model-server --no-emit-project --format requirements-txt -o /tmp/requirements.txt \
+    && python -m venv /opt/kubeserve \
+    && /opt/kubeserve/bin/pip install --require-hashes --no-deps -r /tmp/requirements.txt
 COPY src ./src
-RUN pip wheel --no-cache-dir --disable-pip-version-check --no-deps --wheel-dir /wheels .
+# --compile: imports (and so cold starts) stay fast though the replica cannot write beside them
+RUN /opt/kubeserve/bin/pip install --no-deps --compile . \
+    && /opt/kubeserve/bin/python -m kubeserve.inference --help >/dev/null
 
-FROM python:3.11-slim
-ENV PYTHONUNBUFFERED=1 \
+FROM ${PYTHON_IMAGE}
+COPY --from=python /opt/kubeserve /opt/kubeserve
+RUN useradd --no-create-home --home-dir /tmp --uid 10001 --user-group --shell /usr/sbin/nologin appuser \
+    && install -d -o 10001 -g 10001 /work /packages
+ENV PATH=/opt/kubeserve/bin:$PATH \
+    HOME=/tmp \
+    PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     KUBESERVE_MODEL_HOST=0.0.0.0 \
     KUBESERVE_MODEL_PORT=8080 \
-    KUBESERVE_MODEL_WORK_DIR=/home/appuser/work \
-    KUBESERVE_MODEL_PACKAGES_DIR=/home/appuser/packages
-
-# pip compiles bytecode while installing: imports (and so cold starts) stay fast even though
-# appuser cannot write next to the packages.
-RUN pip install \
-        numpy==2.4.6 scipy==1.17.1 pandas==3.1.1 scikit-learn==1.9.1 joblib==1.6.0 \
-        fastapi==0.165.0 "uvicorn[standard]==0.54.0" uvloop==0.23.0 httptools==0.9.0 \
-        orjson==3.13.0 pydantic==2.14.4 pydantic-settings==2.16.3 typer==0.29.2 \
-        prometheus-client==0.26.0 packaging==26.4 minio==7.2.20
-COPY --from=wheel /wheels /tmp/wheels
-RUN pip install /tmp/wheels/*.whl && rm -rf /tmp/wheels
-
-RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin appuser \
-    && install -d -o appuser -g appuser /home/appuser/work /home/appuser/packages
-USER 10001
-WORKDIR /home/appuser
+    KUBESERVE_MODEL_WORK_DIR=/work \
+    KUBESERVE_MODEL_PACKAGES_DIR=/packages
+USER 10001:10001
+WORKDIR /work
 EXPOSE 8080
-
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('KUBESERVE_MODEL_PORT', '8080') + '/health', timeout=2)"]
-
-# Flags or KUBESERVE_MODEL_* variables say which model: e.g.
-#   docker run -e KUBESERVE_MODEL_ARTIFACT=s3://models/u/m/v1/model.joblib kubeserve-base
-ENTRYPOINT ["kubeserve", "serve-model"]
+# Flags or KUBESERVE_MODEL_* variables say which model, e.g.
+#   docker run -e KUBESERVE_MODEL_ARTIFACT=https://…presigned… kubeserve/base:0.1.0
+ENTRYPOINT ["python", "-m", "kubeserve.inference"]

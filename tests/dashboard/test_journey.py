@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -37,6 +41,15 @@ def forest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("forest") / "forest.joblib"
     joblib.dump(RandomForestClassifier(n_estimators=50, random_state=0).fit(x, y), path)
     return path
+
+
+def frame_classifier(columns: list[str]) -> Any:
+    """A LogisticRegression fitted on a DataFrame, so it knows its feature names."""
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = load_iris(return_X_y=True)
+    return LogisticRegression(max_iter=500).fit(pd.DataFrame(x, columns=columns), y)
 
 
 def expected(model: Path) -> str:
@@ -73,8 +86,9 @@ def upload(
     if name:
         page.fill("#name", name)
     page.set_input_files("input[name=model_file]", str(model))
-    drop_file(page, "requirements_file", "requirements.txt", requirements)
-    expect(page.get_by_text("requirements.txt ·")).to_be_visible()
+    if requirements:
+        drop_file(page, "requirements_file", "requirements.txt", requirements)
+        expect(page.get_by_text("requirements.txt ·")).to_be_visible()
     page.click("text=Upload and build")
 
 
@@ -83,6 +97,17 @@ def try_it(page: Page) -> str:
     page.click("button:has-text('Predict')")
     expect(page.get_by_test_id("latency")).to_contain_text("ms")
     return page.get_by_test_id("predictions").inner_text()
+
+
+def run_snippets(curl: str, python: str, key: str, model: Path) -> None:
+    """The page's snippets run as shown (with the key in $KUBESERVE_API_KEY) and answer what the
+    model answers for the example row they carry (the build's all-zero sample)."""
+    env = {**os.environ, "KUBESERVE_API_KEY": key}
+    want = joblib.load(model).predict(np.zeros((1, 4))).tolist()
+    shell = subprocess.run(["bash", "-c", curl], env=env, capture_output=True, text=True, timeout=60)
+    assert json.loads(shell.stdout) == {"predictions": want}, shell.stderr
+    sdk = subprocess.run([sys.executable, "-c", python], env=env, capture_output=True, text=True, timeout=60)
+    assert sdk.stdout.strip() == str(want), sdk.stderr
 
 
 def deployment_id(page: Page) -> int:
@@ -163,6 +188,9 @@ def test_journey(dashboard_plane: ControlPlane, browser: Any, forest: Path, shif
     expect(page.get_by_test_id("live-url")).to_contain_text(f"{base}/api/v1/predict/iris-")
     url = page.get_by_test_id("live-url").inner_text()
     expect(page.get_by_test_id("snippet-curl")).to_contain_text(url)
+    curl_snippet = page.get_by_test_id("snippet-curl").inner_text()
+    page.click("button:has-text('Python SDK')")
+    python_snippet = page.get_by_test_id("snippet-python").inner_text()
     expect(page.get_by_test_id("logs")).not_to_be_empty()
     shoot(page, "deployment")
 
@@ -175,6 +203,7 @@ def test_journey(dashboard_plane: ControlPlane, browser: Any, forest: Path, shif
     assert key.startswith("ks_")
     answer = httpx.post(url, json={"data": [ROW]}, headers={"X-API-Key": key}, timeout=30)
     assert answer.status_code == 200, answer.text
+    run_snippets(curl_snippet, python_snippet, key, forest)
     page.click("text=I have saved it")
     expect(page.get_by_test_id("new-key")).to_have_count(0)
     expect(page.get_by_test_id("key-row")).to_have_count(1)
@@ -263,9 +292,12 @@ def test_refused_files_and_a_failed_build(
     page = context.new_page()
     watch = Watch(page)
     page.goto(f"{base}/signup/")
+    expect(page.get_by_role("button", name="Sign up")).to_be_enabled()
     page.keyboard.press("Tab")
+    expect(page.locator("#email")).to_be_focused()
     page.keyboard.type("bob@example.com")
     page.keyboard.press("Tab")
+    expect(page.locator("#password")).to_be_focused()
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_text("No models yet")).to_be_visible()
@@ -301,5 +333,23 @@ def test_refused_files_and_a_failed_build(
     page.goto(f"{base}/")
     expect(page.locator("[data-testid=model-card] [data-status=Failed]")).to_be_visible()
     expect(page.get_by_test_id("failure-reason")).to_have_text(why)
+
+    # A DataFrame model: its try-it form has one field per named feature.
+    frame_model, columns = tmp_path / "frame.joblib", ["sepal_len", "sepal_wid", "petal_len", "petal_wid"]
+    frame_estimator = frame_classifier(columns)
+    joblib.dump(frame_estimator, frame_model)
+    upload(page, base, frame_model, "", "flowers", None)
+    expect(page.locator("[data-testid=build-outcome] [data-status=Ready]")).to_be_visible(
+        timeout=BUILD_TIMEOUT
+    )
+    page.click("text=Deploy now")
+    expect(page.locator("h1 [data-status=Running]")).to_be_visible(timeout=60_000)
+    for i, (column, value) in enumerate(zip(columns, ROW, strict=True)):
+        expect(page.get_by_label(column, exact=True)).to_have_attribute("id", f"tryit-f{i}")
+        page.fill(f"#tryit-f{i}", str(value))
+    page.click("button:has-text('Predict')")
+    want = frame_estimator.predict(pd.DataFrame([ROW], columns=columns)).tolist()
+    expect(page.get_by_test_id("predictions")).to_have_text(json.dumps(want, separators=(",", ":")))
+    expect(page.get_by_test_id("snippet-curl")).to_contain_text('"sepal_len":0')
     assert watch.csp == [] and watch.errors == [], (watch.csp, watch.errors)
     context.close()

@@ -12,6 +12,7 @@ from typing import Any
 
 import helm_python as helm
 import pytest
+import yaml
 
 from tests.kubernetes.chart import (
     CHART,
@@ -360,14 +361,31 @@ def test_the_paths_the_chart_names_are_served_by_the_control_plane(tmp_path: Pat
     assert any(path.startswith(gateway_paths[0] + "/") for path in served)
 
 
-def test_every_variable_the_chart_sets_is_a_setting(case: tuple[str, list[Doc]]) -> None:
-    """Settings ignore unknown KUBESERVE_* variables, so a misspelt one would be silently lost."""
+def unknown_settings(docs: list[Doc]) -> list[str]:
+    """KUBESERVE_* variables the chart sets that are no Settings field (Settings ignore those)."""
     from kubeserve.config import Settings
 
-    _, docs = case
     container = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
     names = list(one(docs, "ConfigMap")["data"]) + [env["name"] for env in container["env"]]
-    for name in names:
-        assert name.startswith("KUBESERVE_") and name[len("KUBESERVE_") :].lower() in Settings.model_fields, (
-            name
-        )
+    prefix = "KUBESERVE_"
+    return [
+        n for n in names if not n.startswith(prefix) or n[len(prefix) :].lower() not in Settings.model_fields
+    ]
+
+
+def test_every_variable_the_chart_sets_is_a_setting(case: tuple[str, list[Doc]]) -> None:
+    """A misspelt variable would be silently lost."""
+    assert unknown_settings(case[1]) == []
+
+
+def test_the_values_of_the_kind_journey_render() -> None:
+    """scripts/e2e-kind.sh cannot run here; the values it installs the chart with can be checked."""
+    script = (CHART.parents[1] / "scripts" / "e2e-kind.sh").read_text()
+    block = re.search(r'cat >"\$WORK/values.yaml" <<EOF\n(.*?)\nEOF\n', script, re.S)
+    assert block, "the values heredoc moved"
+    values = yaml.safe_load(re.sub(r"\$[A-Z_]+", "e2e", block.group(1)))
+    docs = render(values)
+    assert one(docs, "Ingress")["spec"]["rules"][0]["host"] == "e2e"
+    assert unknown_settings(docs) == []
+    for doc in docs:
+        assert_deployable(doc)

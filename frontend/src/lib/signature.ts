@@ -22,11 +22,11 @@ export function signatureOf(version: Version | undefined): Signature | null {
   return (version?.signature as Signature | null | undefined) ?? null;
 }
 
+/** Numbers reach the model as float64 whatever their JSON form; other columns keep their kind. */
 function typeOf(value: unknown): string {
-  if (typeof value === "number") return Number.isInteger(value) ? "number (int)" : "number (float)";
   if (typeof value === "boolean") return "boolean";
   if (typeof value === "string") return "string";
-  return "number";
+  return "number (float64)";
 }
 
 /** One entry per input column: its name (or position) and type, with the build's sample value. */
