@@ -55,6 +55,8 @@ api-client: $(VENV)/.installed-run frontend/node_modules/.package-lock.json
 bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/run.py
 	$(VENV)/bin/python bench/gateway.py
+	$(VENV)/bin/python bench/observability.py
+	$(VENV)/bin/python bench/login_flood.py
 	$(VENV)/bin/python bench/v2_binary.py
 
 load: $(VENV)/.installed-test  # Locust ramp against a fresh control plane: autoscaling up and down

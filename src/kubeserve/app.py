@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
-from kubeserve import dashboard, migrations
+from kubeserve import dashboard, migrations, openapi
 from kubeserve.accounts import browser
 from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.accounts.endpoints import router as accounts_router
@@ -30,6 +30,8 @@ from kubeserve.errors import KubeServeError
 from kubeserve.observability.endpoints import router as observability_router
 from kubeserve.observability.http import HttpMetrics
 from kubeserve.observability.metrics import ControlPlaneMetrics
+from kubeserve.observability.requestlog import RequestLog
+from kubeserve.observability.sampler import Sampler
 from kubeserve.registry.build import Builder
 from kubeserve.registry.endpoints import router as registry_router
 from kubeserve.runtime import build_runtime, sandbox
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         prepare_data_dir(settings)
+        settings.metrics_token  # noqa: B018 (when unset, generated now: Prometheus' config reads the file)
         engine = create_engine(settings.sqlalchemy_url)
         await migrations.upgrade(engine)
         app.state.settings = settings
@@ -65,18 +68,27 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.password_hasher = hasher
         app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker, app.state.metrics)
         app.state.api_key_cache = ApiKeyCache()
-        active = runtime or build_runtime(settings, app.state.store)
-        app.state.reconciler = Reconciler(settings, active, app.state.store, app.state.sessionmaker)
+        active = app.state.runtime = runtime or build_runtime(settings, app.state.store)
+        app.state.sampler = Sampler(settings, active, app.state.metrics)
+        log_dir, log_bytes = settings.data_dir / "request-logs", int(settings.request_log_max_mb * 2**20)
+        app.state.request_log = RequestLog(log_dir, log_bytes, settings.request_log)
+        app.state.reconciler = Reconciler(
+            settings, active, app.state.store, app.state.sessionmaker, app.state.metrics
+        )
         app.state.gateway = Gateway(settings, active, app.state.sessionmaker, app.state.api_key_cache)
         await sweep_orphans(settings, app.state.sessionmaker)
         await app.state.builder.resume()
         await app.state.reconciler.start()
+        app.state.sampler.start()
+        app.state.request_log.start()
         log.info("KubeServe control plane ready at %s", settings.base_url)
         (log.info if sandbox.enabled(settings) else log.warning)("sandbox: %s", sandbox.describe(settings))
         try:
             yield
         finally:
             await app.state.gateway.close()
+            await app.state.request_log.close()
+            await app.state.sampler.close()
             await app.state.reconciler.close()
             await app.state.builder.close()
             await engine.dispose()
@@ -100,6 +112,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(HttpMetrics, state=app.state)  # inside the gateway front: API requests only
     app.add_middleware(GatewayFront, state=app.state)
     _document_gateway(app)
+    openapi.install(app)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     async def health() -> dict[str, str]:

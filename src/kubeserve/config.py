@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     """Longest back-off for one email from one client address."""
     login_address_max_failures: int = Field(default=50, gt=0)
     """Failed logins from one client address (any emails) per hour before all its logins get 429."""
+    forwarded_allow_ips: str = ""
+    """Proxies (comma-separated IPs/CIDRs) whose X-Forwarded-For names the client; empty: the TCP peer."""
     password_hash_workers: int = Field(default=1, gt=0)
     """Password hashes (argon2) computed at once, in threads off the event loop."""
     password_hash_queue: int = Field(default=32, ge=0)
@@ -102,6 +104,18 @@ class Settings(BaseSettings):
     """The built web dashboard (`next build` output); default frontend/out beside the source."""
     gateway_timeout_seconds: float = Field(default=30, gt=0)
     """Longest the gateway waits for a replica's answer."""
+    scale_to_zero_after_seconds: float = Field(default=300, ge=0)
+    """With autoscaling.min 0, a deployment without requests this long drops to zero replicas."""
+    wake_timeout_seconds: float = Field(default=30, gt=0)
+    """Longest a request waits for a deployment scaled to zero to start a replica (then 503)."""
+    stats_interval_seconds: float = Field(default=5, gt=0)
+    """How often the control plane reads its replicas' metrics for the stats endpoint."""
+    stats_retention_seconds: float = Field(default=3600, gt=0)
+    """How much of those samples is kept in memory: the longest stats window."""
+    request_log: bool = True
+    """Write one line per prediction to the deployment's request log (never the payload)."""
+    request_log_max_mb: float = Field(default=10, gt=0)
+    """A deployment's request log file is rotated at this size (one older file kept)."""
     scrape_token: SecretStr | None = None
     """Bearer token Prometheus sends for /metrics and discovery; when unset, generated into data_dir."""
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from kubeserve.errors import ServiceUnavailable
 from kubeserve.ids import MAX_ID
 
 T = TypeVar("T")
+HASH_NICENESS = 10
 
 _password_hash = PasswordHash((Argon2Hasher(),))
 # A real hash to verify against when the email is unknown, so both failures cost the same.
@@ -30,10 +33,14 @@ ALGORITHM = "HS256"
 class PasswordHasher:
     """argon2 off the event loop: at most `workers` hashes run at once (threads; argon2
     releases the GIL), at most `queue` more wait; beyond that 503 at once, so a login flood
-    neither starves the event loop (and every prediction behind it) nor grows memory."""
+    neither starves the event loop (and every prediction behind it) nor grows memory.
+    The hashing threads (and the lanes argon2 starts from them) run at a lower CPU priority:
+    when the machine is busy, predictions come before logins."""
 
     def __init__(self, workers: int, queue: int) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="argon2", initializer=_lower_priority
+        )
         self._slots = threading.BoundedSemaphore(workers + queue)
 
     async def hash(self, password: str) -> str:
@@ -52,6 +59,12 @@ class PasswordHasher:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _lower_priority() -> None:
+    """Nice this thread only (Linux threads have their own); elsewhere, leave it be."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
 
 
 def hash_password(password: str) -> str:

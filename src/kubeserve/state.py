@@ -12,6 +12,8 @@ from kubeserve.accounts.throttle import LoginThrottle
 from kubeserve.config import Settings
 from kubeserve.deployments.gateway import Gateway
 from kubeserve.deployments.reconciler import Reconciler
+from kubeserve.observability.requestlog import RequestLog
+from kubeserve.observability.sampler import Sampler
 from kubeserve.registry.build import Builder
 from kubeserve.security import PasswordHasher
 from kubeserve.storage.base import ArtifactStore
@@ -33,3 +35,5 @@ GatewayDep = Annotated[Gateway, Depends(_app_state("gateway"))]
 PasswordHasherDep = Annotated[PasswordHasher, Depends(_app_state("password_hasher"))]
 LoginThrottleDep = Annotated[LoginThrottle, Depends(_app_state("login_throttle"))]
 ApiKeyCacheDep = Annotated[ApiKeyCache, Depends(_app_state("api_key_cache"))]
+SamplerDep = Annotated[Sampler, Depends(_app_state("sampler"))]
+RequestLogDep = Annotated[RequestLog, Depends(_app_state("request_log"))]

@@ -88,7 +88,14 @@ def test_the_whole_flow(
 
     logs = cli.json("logs", "iris", "--tail", "5")
     assert logs["deployment"] == deployment["name"] and 0 < len(logs["lines"]) <= 5
-    assert cli("logs", deployment["id"], "--tail", "5").stdout.strip()
+    assert logs["requests"][-1]["status"] == 200 and logs["requests"][-1]["caller"] == "owner"
+    assert logs["requests"][-1]["rows"] == len(ROWS) and logs["requests"][-1]["release"] == 3
+    printed = cli("logs", deployment["id"], "--tail", "5").stdout.strip().splitlines()
+    assert json.loads(printed[-1])["path"] == "/predict"  # the last request, as a JSON line
+
+    stats = cli.json("stats", "iris", "--window", "10m")
+    assert stats["deployment"] == deployment["name"] and stats["requests"] >= 1
+    assert "requests" in cli("stats", "iris").stdout
 
     models = cli("models").stdout
     assert "iris" in models and "v1 Running" in models

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from kubeserve import Client, KubeServeAPIError
+from kubeserve.cli import logs as logs_module
 from kubeserve.cli.config import config_dir
 from kubeserve.cli.logs import new_lines
 from kubeserve.cli.predict import parse_csv, parse_json
@@ -30,6 +31,36 @@ def test_new_lines_diffs_each_replica_window() -> None:
     assert new_lines(seen, current) == ["[r1] c", "[r2] y", "[r3] new"]
     assert new_lines(current, current) == []
     assert new_lines(["plain 1", "plain 2"], ["plain 2", "plain 3"]) == ["plain 3"]
+
+
+class FollowedServer:
+    """What `logs --follow` polls: replica windows, and requests after a cursor."""
+
+    def __init__(self) -> None:
+        self.polls = 0
+        self.sinces: list[int | None] = []
+
+    def logs(self, deployment_id: int, tail: int) -> list[str]:
+        return ["[r1] started"] + (["[r1] warm"] if self.polls else [])
+
+    def request_logs(self, deployment_id: int, tail: int, since: int | None = None) -> dict[str, Any]:
+        self.polls += 1
+        self.sinces.append(since)
+        if self.polls > 2:
+            raise KeyboardInterrupt  # the user's Ctrl-C
+        entry = {"cursor": 10 + self.polls, "status": 200, "path": "/predict"}
+        return {"requests": [entry], "cursor": 10 + self.polls}
+
+
+def test_follow_prints_new_replica_lines_and_requests_after_the_cursor(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = FollowedServer()
+    monkeypatch.setattr(logs_module.time, "sleep", lambda seconds: None)  # the poll period
+    logs_module._follow(server, 1, ["[r1] started"], cursor=10)  # type: ignore[arg-type]
+    printed = capsys.readouterr().out.splitlines()
+    assert server.sinces == [10, 11, 12]  # each poll asks only for what is newer
+    assert printed == ['{"status":200,"path":"/predict"}', "[r1] warm", '{"status":200,"path":"/predict"}']
 
 
 def test_parse_json_accepts_rows_records_or_a_request_body() -> None:

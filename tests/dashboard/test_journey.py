@@ -275,6 +275,15 @@ def test_journey(dashboard_plane: ControlPlane, browser: Any, forest: Path, shif
     page.wait_for_url("**/login/**")
     page.goto(f"{base}/keys/")
     page.wait_for_url("**/login/**")
+    expect(page.get_by_role("button", name="Log in")).to_be_enabled()
+    page.fill("#email", "ada@example.com")
+    page.fill("#password", "not my password")
+    page.click("button[type=submit]")
+    expect(page.locator("main [role=alert]")).to_have_text("incorrect email or password")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/keys/")  # back where the user was going
+    expect(page.get_by_text("No API keys")).to_be_visible()
     assert watch.csp == [], watch.csp
     assert watch.errors == [], watch.errors
     context.close()
@@ -291,7 +300,7 @@ def test_refused_files_and_a_failed_build(
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     watch = Watch(page)
-    page.goto(f"{base}/signup/")
+    page.goto(f"{base}/signup/?next=/%5Cexample.com/")  # `next` may only name a page of this site
     expect(page.get_by_role("button", name="Sign up")).to_be_enabled()
     page.keyboard.press("Tab")
     expect(page.locator("#email")).to_be_focused()
@@ -301,6 +310,7 @@ def test_refused_files_and_a_failed_build(
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_text("No models yet")).to_be_visible()
+    assert page.url == f"{base}/"
 
     page.goto(f"{base}/upload/")
     notes, big, broken = tmp_path / "notes.txt", tmp_path / "big.joblib", tmp_path / "broken.joblib"

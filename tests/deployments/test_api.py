@@ -31,7 +31,8 @@ async def test_deploy_validation(
     client: httpx.AsyncClient, user_headers: Headers, ready: dict, make_user
 ) -> None:  # type: ignore[no-untyped-def]
     post = lambda body, h=user_headers: client.post("/api/v1/deployments", json=body, headers=h)  # noqa: E731
-    assert (await post({"version_id": ready["id"], "replicas": 0})).status_code == 422
+    assert (await post({"version_id": ready["id"], "replicas": -1})).status_code == 422
+    assert (await post({"version_id": ready["id"], "autoscaling": {"min": 0, "max": 0}})).status_code == 422
     assert (await post({"version_id": ready["id"], "replicas": 11})).status_code == 422
     assert (await post({"version_id": ready["id"], "autoscaling": {"min": 3, "max": 2}})).status_code == 422
     assert (await post({"version_id": ready["id"], "colour": "red"})).status_code == 422

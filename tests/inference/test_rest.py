@@ -134,3 +134,15 @@ async def test_gateway_token(iris_artifact: Path, tmp_path: Path) -> None:
         assert ok.status_code == 200
         bearer = await client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
         assert bearer.status_code == 200
+
+
+async def test_metrics_token_reads_metrics_only(iris_artifact: Path, tmp_path: Path) -> None:
+    """Prometheus' own credential opens /metrics and nothing else; the gateway's still works."""
+    app = await start_app(iris_artifact, gateway_token="g4te", metrics_token="m3trics", work_dir=tmp_path)
+    scraper = {"Authorization": "Bearer m3trics"}
+    async with client_for(app) as client:
+        assert (await client.get("/metrics", headers=scraper)).status_code == 200
+        assert (await client.post("/predict", json={"data": IRIS_ROWS}, headers=scraper)).status_code == 403
+        assert (await client.get("/ready", headers=scraper)).status_code == 403
+        assert (await client.get("/metrics", headers={"Authorization": "Bearer g4te"})).status_code == 200
+        assert (await client.get("/metrics", headers={"Authorization": "Bearer nope"})).status_code == 403

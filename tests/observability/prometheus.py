@@ -19,11 +19,13 @@ global:
 scrape_configs:
   - job_name: kubeserve
     authorization:
+      type: Bearer
       credentials_file: {token_file}
     http_sd_configs:
       - url: {control_plane}/metrics/targets
         refresh_interval: 1s
         authorization:
+          type: Bearer
           credentials_file: {token_file}
 """
 
@@ -69,6 +71,11 @@ class Prometheus:
         assert r.status_code == 200 and body["status"] == "success", f"{expr}: {body}"
         result: list[dict[str, Any]] = body["data"]["result"]
         return result
+
+    def __str__(self) -> str:
+        """What Prometheus thinks of its targets (for failure messages)."""
+        found = "; ".join(f"{t['scrapeUrl']} {t['health']} {t['lastError']}" for t in self.targets())
+        return f"targets: {found or 'none'}\nlog: {self.log.read_text()[-2000:]}"
 
     def targets(self) -> list[dict[str, Any]]:
         r = httpx.get(f"{self.url}/api/v1/targets", params={"state": "active"}, timeout=10)

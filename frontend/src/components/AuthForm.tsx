@@ -12,7 +12,7 @@ export function AuthForm({ mode }: { mode: "login" | "signup" }) {
   const router = useRouter();
   const params = useSearchParams();
   const next = params.get("next");
-  const target = next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  const target = next && /^\/(?![\/\\])/.test(next) ? next : "/"; // same-site paths only: not //host or /\host
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 

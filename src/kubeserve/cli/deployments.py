@@ -52,10 +52,16 @@ def deployments(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> No
     )
 
 
-def scale(ref: Ref, replicas: Annotated[int, typer.Argument(min=1)], url: UrlOption = DEFAULT_URL) -> None:
-    """Run N replicas of a deployment."""
+def scale(ref: Ref, replicas: Annotated[int, typer.Argument(min=0)], url: UrlOption = DEFAULT_URL) -> None:
+    """Run N replicas of a deployment; 0 parks it (its URL answers 503 until scaled up)."""
     client = connect(url)
     deployment = client.update_deployment(resolve.deployment(client, ref)["id"], replicas=replicas)
+    if replicas == 0:
+        say(
+            f"Parked {deployment['name']}: no replica runs "
+            f"(`kubeserve scale {deployment['name']} 1` serves again)"
+        )
+        return
     say(
         f"Scaled {deployment['name']} to {replicas} replica{'s' if replicas > 1 else ''} "
         f"({deployment['ready_replicas']} ready now)"

@@ -1,7 +1,8 @@
-"""`logs NAME_OR_ID [--tail N] [--follow]`: what a deployment's replicas print."""
+"""`logs NAME_OR_ID [--tail N] [--follow]`: what a deployment's replicas print, and its requests."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Annotated
@@ -10,7 +11,7 @@ import typer
 
 from kubeserve.cli import resolve
 from kubeserve.cli.common import DEFAULT_URL, JsonOption, UrlOption, connect, print_json
-from kubeserve.client import Client
+from kubeserve.client import Client, RequestLogEntry
 
 FOLLOW_WINDOW = 500  # lines per replica fetched per poll when following
 SOURCE = re.compile(r"\[[^\]]+\] ")
@@ -48,7 +49,14 @@ def new_lines(seen: list[str], current: list[str]) -> list[str]:
     ]
 
 
-def _follow(client: Client, deployment_id: int, seen: list[str]) -> None:
+def request_line(entry: RequestLogEntry) -> str:
+    """One prediction request as a JSON line (what the control plane stores)."""
+    return json.dumps({k: v for k, v in entry.items() if k != "cursor"}, separators=(",", ":"))
+
+
+def _follow(client: Client, deployment_id: int, seen: list[str], cursor: int) -> None:
+    """Print replica lines and requests as they come: replica windows are diffed, requests
+    are fetched after the last cursor (the server keeps it)."""
     try:
         while True:
             time.sleep(FOLLOW_INTERVAL)
@@ -56,6 +64,10 @@ def _follow(client: Client, deployment_id: int, seen: list[str]) -> None:
             for line in new_lines(seen, current):
                 typer.echo(line)
             seen = current
+            page = client.request_logs(deployment_id, tail=FOLLOW_WINDOW, since=cursor)
+            for entry in page["requests"]:
+                typer.echo(request_line(entry))
+            cursor = page["cursor"]
     except KeyboardInterrupt:  # Ctrl-C is how one stops following: not an error
         return
 
@@ -69,17 +81,21 @@ def logs(
     url: UrlOption = DEFAULT_URL,
     as_json: JsonOption = False,
 ) -> None:
-    """Recent log lines of a deployment's replicas."""
+    """Recent log lines of a deployment's replicas, then its recent prediction requests (one
+    JSON line each)."""
     client = connect(url)
     deployment = resolve.deployment(client, ref)
     lines = client.logs(deployment["id"], tail=tail)
+    page = client.request_logs(deployment["id"], tail=tail)
     if as_json and not follow:
-        print_json({"deployment": deployment["name"], "lines": lines})
+        print_json({"deployment": deployment["name"], "lines": lines, "requests": page["requests"]})
         return
     for line in lines:
         typer.echo(line)
+    for entry in page["requests"]:
+        typer.echo(request_line(entry))
     if follow:
-        _follow(client, deployment["id"], client.logs(deployment["id"], tail=FOLLOW_WINDOW))
+        _follow(client, deployment["id"], client.logs(deployment["id"], tail=FOLLOW_WINDOW), page["cursor"])
 
 
 COMMANDS = [logs]

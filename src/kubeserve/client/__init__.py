@@ -25,7 +25,18 @@ from kubeserve.client.errors import (
 from kubeserve.client.predictions import PredictionsAPI
 from kubeserve.client.registry import RegistryAPI
 from kubeserve.client.transport import DEFAULT_URL as DEFAULT_URL  # re-exported, as before the split
-from kubeserve.client.types import ApiKey, Deployment, Model, Release, Token, User, Version
+from kubeserve.client.types import (
+    ApiKey,
+    Deployment,
+    Model,
+    Release,
+    RequestLogEntry,
+    RequestLogPage,
+    Stats,
+    Token,
+    User,
+    Version,
+)
 from kubeserve.client.types import Progress as Progress
 
 __all__ = [
@@ -43,6 +54,9 @@ __all__ = [
     "Version",
     "Deployment",
     "Release",
+    "RequestLogEntry",
+    "RequestLogPage",
+    "Stats",
 ]
 
 

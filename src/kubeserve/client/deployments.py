@@ -7,7 +7,7 @@ from typing import Any
 
 from kubeserve.client.errors import DeploymentFailed, KubeServeTimeout
 from kubeserve.client.transport import Session, present
-from kubeserve.client.types import Deployment, Release
+from kubeserve.client.types import Deployment, Release, RequestLogPage, Stats
 
 
 class DeploymentsAPI(Session):
@@ -67,6 +67,20 @@ class DeploymentsAPI(Session):
         """The last `tail` log lines of the deployment's replicas."""
         answer = self._call("GET", f"/deployments/{deployment_id}/logs", params={"tail": tail})
         return answer["lines"]
+
+    def request_logs(self, deployment_id: int, tail: int = 100, since: int | None = None) -> RequestLogPage:
+        """The deployment's last `tail` prediction requests, or those after cursor `since`.
+
+        Pass the answer's `cursor` as `since` next time to get only newer requests.
+        """
+        params = present(tail=tail, since=since)
+        answer = self._call("GET", f"/deployments/{deployment_id}/logs", params=params)
+        return {"requests": answer["requests"], "cursor": answer["cursor"]}
+
+    def stats(self, deployment_id: int, window: str = "5m") -> Stats:
+        """Requests, rate, errors, latency p50/p95/p99 (ms), replicas, CPU and memory per replica
+        over `window` (`30s`, `5m`, `1h`), computed by the control plane."""
+        return self._call("GET", f"/deployments/{deployment_id}/stats", params={"window": window})
 
     def version_deployments(self, version_id: int) -> list[Deployment]:
         return self._call("GET", f"/versions/{version_id}/deployments")

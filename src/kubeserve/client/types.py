@@ -82,3 +82,42 @@ class Release(TypedDict):
     status: str  # Pending, Active, Superseded, Failed
     reason: str | None
     created_at: str
+
+
+class RequestLogEntry(TypedDict):
+    """One prediction request: never its payload."""
+
+    cursor: int
+    time: str
+    deployment: str
+    release: int | None
+    replica: str | None
+    method: str
+    path: str
+    status: int
+    latency_ms: float
+    rows: int
+    caller: str
+
+
+class RequestLogPage(TypedDict):
+    requests: list[RequestLogEntry]
+    cursor: int
+
+
+class Stats(TypedDict):
+    """`GET /deployments/{id}/stats`; latency in milliseconds, `rate` in requests per second."""
+
+    deployment: str
+    window_seconds: float
+    requests: int
+    rate: float
+    errors: int
+    client_errors: int
+    server_errors: int
+    latency_ms: dict[str, float | None]
+    ready_replicas: int
+    desired_replicas: int
+    replicas: list[dict[str, Any]]
+    points: list[dict[str, Any]]
+    sampled_at: str | None

@@ -19,7 +19,8 @@ from kubeserve.deployments.schemas import (
     ReleaseRead,
 )
 from kubeserve.ids import IdPath
-from kubeserve.state import GatewayDep, ReconcilerDep, SettingsDep
+from kubeserve.observability.schemas import StatsRead, window_seconds
+from kubeserve.state import GatewayDep, ReconcilerDep, RequestLogDep, SamplerDep, SettingsDep
 
 router = APIRouter(tags=["deployments"])
 
@@ -71,10 +72,17 @@ async def delete_deployment(
     user: CurrentUser,
     reconciler: ReconcilerDep,
     gateway: GatewayDep,
+    request_log: RequestLogDep,
 ) -> Response:
-    """Stop every replica and remove the deployment; its URL answers 404 afterwards."""
+    """Stop every replica and remove the deployment (and its request log); its URL answers
+    404 afterwards."""
     name = await service.delete(session, reconciler, user, deployment_id)
     _forget_after_commit(session, gateway, name)
+
+    async def drop_request_log() -> None:
+        request_log.drop(name)
+
+    after_commit(session, drop_request_log)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -98,11 +106,32 @@ async def logs(
     session: SessionDep,
     user: CurrentUser,
     reconciler: ReconcilerDep,
+    request_log: RequestLogDep,
     tail: Annotated[int, Query(ge=1, le=5000)] = 100,
+    since: Annotated[int | None, Query(ge=0, description="a `cursor` from an earlier answer")] = None,
 ) -> LogsRead:
-    """The last `tail` log lines of the deployment's replicas."""
+    """The last `tail` lines of the deployment's replicas and its last `tail` requests (or
+    the requests after `since`)."""
+    name = (await service.get(session, user, deployment_id)).deployment.k8s_service_name
+    requests, cursor = request_log.read(name, tail, since)
+    lines = await reconciler.logs(name, tail)
+    return LogsRead(lines=lines, requests=requests, cursor=cursor)  # type: ignore[arg-type]
+
+
+@router.get("/deployments/{deployment_id}/stats", response_model=StatsRead)
+async def stats(
+    deployment_id: IdPath,
+    session: SessionDep,
+    user: CurrentUser,
+    sampler: SamplerDep,
+    settings: SettingsDep,
+    window: Annotated[str, Query(description="how far back: 30s, 5m, 1h, ...")] = "5m",
+) -> StatsRead:
+    """Requests, rate, errors, latency p50/p95/p99, replicas, CPU and memory per replica over
+    `window`, from the replicas' own metrics (no Prometheus needed)."""
+    seconds = window_seconds(window, settings.stats_retention_seconds)
     row = await service.get(session, user, deployment_id)
-    return LogsRead(lines=await reconciler.logs(row.deployment.k8s_service_name, tail))
+    return await sampler.stats(row.deployment.k8s_service_name, seconds)
 
 
 @router.get("/versions/{version_id}/deployments", response_model=list[DeploymentRead])

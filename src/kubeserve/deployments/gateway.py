@@ -39,6 +39,8 @@ class Target:
     owner_token_key: str  # an owner's token must carry it (a token dies with its user)
     public: bool
     expires: float
+    parked: bool = False  # replicas: 0 without autoscaling: 503 until scaled up
+    scales_to_zero: bool = False  # autoscaling.min 0: a request wakes it
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,22 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Admission:
+    """An admitted call: the deployment (the call may name a model), the replica path to
+    call, and who called (for the request log)."""
+
+    name: str
+    path: str
+    caller: str  # "owner" (login token), "api_key", or "public" (a public deployment)
+
+
+@dataclass(frozen=True)
 class Answer:
     status: int
     content_type: str
     body: bytes
+    upstream: Upstream | None = None  # the replica that answered
+    rows: int = 0  # rows it predicted
     header_length: bytes = b""  # V2 binary extension: Inference-Header-Content-Length
 
 
@@ -91,34 +105,31 @@ class Gateway:
         """Drop the cached owner/public flag of a deployment (changed or deleted)."""
         self._targets.pop(name, None)
 
-    async def admit(self, call: Call) -> tuple[str, str]:
-        """Check the caller before any body is read; returns (deployment, replica path).
-
-        `call.name` is a deployment's name, or the name of one of the caller's models: then
-        its newest deployment."""
+    async def admit(self, call: Call) -> Admission:
+        """Check the caller before any body is read. `call.name` is a deployment's name, or
+        the name of one of the caller's models: then its newest deployment."""
         name = call.name
         try:
             target = await self._target(name)
         except NotFound:
             name = await self._model_deployment(call)
             target = await self._target(name)
-        if not target.public:
-            await self._authorize(call.credential, target)
-        return name, _upstream_path(call.path)
+        caller = "public" if target.public else await self._authorize(call.credential, target)
+        return Admission(name, _upstream_path(call.path), caller)
 
-    async def forward(self, call: Call, name: str, upstream: str, body: bytes) -> Answer:
-        """Send an admitted call to a ready replica of `name`; once more to another if it died."""
+    async def forward(self, call: Call, admission: Admission, body: bytes) -> Answer:
+        """Send an admitted call to a ready replica; once more to another if it died."""
         headers = {"Content-Type": call.content_type or "application/json", **dict(call.passed)}
         traffic = self.runtime.traffic
         for attempt in (1, 2):
-            target = await self._pick(name)
+            target = await self._pick(admission.name)
             try:
-                return await self._send(target, call.method, upstream, body, headers)
+                return await self._send(target, call.method, admission.path, body, headers)
             except TimeoutError as exc:
                 raise GatewayTimeout("the model did not answer in time") from exc
             except UpstreamUnavailable:  # the replica died before answering: try another once
                 if traffic is not None:
-                    traffic.unreachable(name, target)
+                    traffic.unreachable(admission.name, target)
                 if attempt == 2:
                     raise ServiceUnavailable(
                         "the model's replicas are not answering", headers={"Retry-After": "2"}
@@ -134,22 +145,36 @@ class Gateway:
         if traffic is not None:
             traffic.began(target)
         try:
-            status, content_type, content, header_length = await self._upstream.request(
+            status, content_type, content, rows, header_length = await self._upstream.request(
                 target.address, method, path, headers, body, self.settings.gateway_timeout_seconds
             )
         finally:
             if traffic is not None:
                 traffic.ended(target)
-        return Answer(status, content_type.decode("latin-1") or "application/json", content, header_length)
+        kind = content_type.decode("latin-1") or "application/json"
+        return Answer(status, kind, content, target, rows, header_length)
 
     async def _pick(self, name: str) -> Upstream:
         target = self.runtime.upstream(name)
-        if target is None:
-            # Deleted (maybe by a model's cascade) rather than starting? Then it is a 404.
-            self.forget(name)
-            await self._target(name)
-            raise ServiceUnavailable("no replica is ready yet; retry shortly", headers={"Retry-After": "2"})
-        return target
+        if target is not None:
+            return target
+        # Deleted (maybe by a model's cascade) rather than starting? Then it is a 404.
+        self.forget(name)
+        entry = await self._target(name)
+        if entry.parked:
+            raise ServiceUnavailable(
+                "this deployment is parked (replicas: 0): scale it up to serve predictions",
+                headers={"Retry-After": "60"},
+            )
+        traffic = self.runtime.traffic
+        if entry.scales_to_zero and traffic is not None:  # hold the request while one starts
+            woken = await traffic.wake(name, self.settings.wake_timeout_seconds)
+            if woken is not None:
+                return woken
+            raise ServiceUnavailable(
+                "the model is waking up from zero replicas; retry shortly", headers={"Retry-After": "5"}
+            )
+        raise ServiceUnavailable("no replica is ready yet; retry shortly", headers={"Retry-After": "2"})
 
     async def _target(self, name: str) -> Target:
         """Who owns the deployment and whether it is public; a disabled owner's is not found."""
@@ -162,7 +187,15 @@ class Gateway:
         if deployment is None or owner is None or not owner.is_active:
             self.forget(name)
             raise NotFound("deployment not found")
-        target = Target(owner.id, owner.token_key, deployment.public, time.monotonic() + TARGET_TTL)
+        auto = deployment.autoscaling
+        target = Target(
+            owner.id,
+            owner.token_key,
+            deployment.public,
+            time.monotonic() + TARGET_TTL,
+            parked=auto is None and deployment.replicas == 0,
+            scales_to_zero=auto is not None and auto["min"] == 0,
+        )
         self._targets[name] = target
         return target
 
@@ -190,11 +223,13 @@ class Gateway:
         claims = decode_access_token(credential, self.settings.jwt_key)
         return claims.user_id if claims is not None else None
 
-    async def _authorize(self, credential: str | None, target: Target) -> None:
-        """The owner's JWT or one of the owner's API keys; anyone else sees a 404."""
+    async def _authorize(self, credential: str | None, target: Target) -> str:
+        """The owner's JWT or one of the owner's API keys (which one: the caller's kind);
+        anyone else sees a 404."""
         if not credential:
             raise Unauthorized("send a bearer token or an API key (X-API-Key)")
-        if credential.startswith("ks_"):
+        kind = "api_key" if credential.startswith("ks_") else "owner"
+        if kind == "api_key":
             caller = await api_keys.owner_of(self.sessionmaker, self.key_cache, credential)
         else:
             claims = decode_access_token(credential, self.settings.jwt_key)
@@ -205,6 +240,7 @@ class Gateway:
             raise Unauthorized("invalid, expired or revoked credential")
         if caller != target.owner_id:
             raise NotFound("deployment not found")
+        return kind
 
 
 def _upstream_path(path: str) -> str:

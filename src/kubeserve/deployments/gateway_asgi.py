@@ -6,14 +6,15 @@ middleware (several hundred microseconds a request); everything else goes to the
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kubeserve.accounts.csrf import cookie_credential, parse_cookie_header
-from kubeserve.deployments.gateway import PASSED_HEADERS, Call, Gateway
-from kubeserve.errors import KubeServeError, NotFound, PayloadTooLarge
+from kubeserve.deployments.gateway import PASSED_HEADERS, Admission, Answer, Call, Gateway
+from kubeserve.errors import KubeServeError, MethodNotAllowed, NotFound, PayloadTooLarge
 from kubeserve.inference.settings import ModelServerSettings
 
 PREFIX = "/api/v1/predict/"
@@ -33,21 +34,57 @@ class GatewayFront:
             await self.app(scope, receive, send)
             return
         gateway: Gateway = self.state.gateway
+        start, call, admission, answer, status = time.perf_counter(), None, None, None, 500
         try:
             call = _parse(scope, self.state.settings.jwt_key)
             _check_length(scope)
-            name, upstream = await gateway.admit(call)  # callers are checked before their body is read
-            answer = await gateway.forward(call, name, upstream, await _read_body(receive))
+            admission = await gateway.admit(call)  # callers are checked before their body is read
+            answer = await gateway.forward(call, admission, await _read_body(receive))
+            status = answer.status
             passed = [(HEADER_LENGTH, answer.header_length)] if answer.header_length else None
             await _respond(send, answer.status, answer.content_type.encode(), answer.body, passed)
         except KubeServeError as exc:
+            status = exc.status_code
             # V2 clients (Triton's, KServe's) read the reason from "error"
             v2 = scope["path"][len(PREFIX) :].partition("/")[2].startswith("v2")
             doc = {"detail": exc.detail, "error": exc.detail} if v2 else {"detail": exc.detail}
             extra = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
             await _respond(send, exc.status_code, b"application/json", orjson.dumps(doc), extra)
         except _Disconnected:
+            status = 499  # client closed the request (nginx's code): nothing was answered
+        finally:
+            self._record(call, admission, answer, status, time.perf_counter() - start)
+
+    def _record(
+        self,
+        call: Call | None,
+        admission: Admission | None,
+        answer: Answer | None,
+        status: int,
+        seconds: float,
+    ) -> None:
+        """Gateway metrics and the request log. A 404 names no deployment of the caller's,
+        so it is counted under `deployment=""` and logged nowhere (bounded cardinality)."""
+        metrics = self.state.metrics
+        if call is None or status == 404:
+            metrics.gateway.request("", status)
             return
+        upstream = answer.upstream if answer is not None else None
+        name = admission.name if admission is not None else call.name
+        metrics.gateway.request(name, status)
+        if upstream is not None:
+            metrics.gateway.latency(name, upstream.replica, seconds)
+        self.state.request_log.record(
+            name,
+            upstream.release if upstream is not None else None,
+            upstream.replica if upstream is not None else "",
+            call.method,
+            admission.path if admission is not None else "/" + call.path,
+            status,
+            seconds,
+            answer.rows if answer is not None else 0,
+            admission.caller if admission is not None else "none",
+        )
 
 
 class _Disconnected(Exception):
@@ -57,8 +94,11 @@ class _Disconnected(Exception):
 def _parse(scope: Scope, signing_key: str) -> Call:
     name, _, rest = scope["path"][len(PREFIX) :].partition("/")
     method = scope["method"]
-    if not name or (method != "POST" and not (method == "GET" and rest.startswith("v2"))):
+    if not name:
         raise NotFound("POST /api/v1/predict/{deployment}, or GET/POST .../v2/...")
+    allowed = ("GET", "POST") if rest == "v2" or rest.startswith("v2/") else ("POST",)
+    if method not in allowed:
+        raise MethodNotAllowed(f"{method} is not allowed here", headers={"Allow": ", ".join(allowed)})
     content_type = credential = api_key = cookie = csrf = None
     passed = []
     for key, value in scope["headers"]:
@@ -145,3 +185,5 @@ OPENAPI_PATHS: dict[str, Any] = {
         }
     },
 }
+_V2 = OPENAPI_PATHS["/api/v1/predict/{deployment}/v2/{path}"]
+_V2["get"] = {**_V2["post"], "operationId": "predict_v2_get"}

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kubeserve.config import Settings
 from kubeserve.deployments.repository import DeploymentRepository, DeploymentRow, ReleaseRepository
+from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.orm import Deployment
 from kubeserve.registry.build import code_key, requirements_key
 from kubeserve.runtime.base import STOPPED, Autoscaling, DeploymentSpec, Phase, Runtime, RuntimeStatus
@@ -32,8 +34,10 @@ class Reconciler:
         runtime: Runtime,
         store: ArtifactStore,
         sessionmaker: async_sessionmaker[AsyncSession],
+        metrics: ControlPlaneMetrics,
     ) -> None:
         self.settings, self.runtime, self.store, self.sessionmaker = settings, runtime, store, sessionmaker
+        self.metrics = metrics
         self._names: dict[int, str] = {}  # deployment id -> runtime name, for what we manage
         self._lock = asyncio.Lock()
         self._sync_task: asyncio.Task[None] | None = None
@@ -102,10 +106,14 @@ class Reconciler:
 
     async def _sync_loop(self) -> None:
         while True:
+            began = time.perf_counter()
             try:
                 await self._sync_once()
             except Exception:  # keep syncing; a transient DB error must not stop the loop
+                self.metrics.reconcile_errors.inc()
                 log.exception("reconciler sync failed")
+            self.metrics.reconcile_passes.inc()
+            self.metrics.reconcile_duration.observe(time.perf_counter() - began)
             await asyncio.sleep(SYNC_INTERVAL)
 
     async def _sync_once(self) -> None:
@@ -140,7 +148,7 @@ class Reconciler:
         serving_now = status.release == deployment.release and status.phase == Phase.RUNNING
         if serving_now and self._active.get(deployment.id) != deployment.release:
             await self._mark_active(session, deployment)
-        phase = status.phase.value if status.phase != Phase.STOPPED else "Pending"
+        phase = _row_status(deployment, status)
         if deployment.status != phase:
             deployment.status = phase
         error = status.message if status.phase == Phase.FAILED else deployment.error
@@ -169,3 +177,13 @@ class Reconciler:
             deployment.version_id, deployment.release = serving.version_id, serving.revision
         deployment.error = f"release {failed.revision if failed else '?'} failed: {status.message}"
         log.warning("deployment %s: %s", deployment.id, deployment.error)
+
+
+def _row_status(deployment: Deployment, status: RuntimeStatus) -> str:
+    """The runtime's phase, as the row shows it. Nothing running is `Stopped` when parked
+    (replicas: 0), `Idle` when autoscaled to zero (a request wakes it), else `Pending`."""
+    if status.phase != Phase.STOPPED:
+        return status.phase.value
+    if status.release is not None and status.desired_replicas == 0:
+        return "Idle" if deployment.autoscaling is not None else "Stopped"
+    return "Pending"

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from kubeserve.ids import IdField
+from kubeserve.observability.schemas import RequestLogEntry
 
 MAX_REPLICAS = 10
 
@@ -15,7 +16,7 @@ class AutoscalingSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    min: int = Field(default=1, ge=1, le=MAX_REPLICAS)
+    min: int = Field(default=1, ge=0, le=MAX_REPLICAS, description="0: scale to zero when idle")
     max: int = Field(default=3, ge=1, le=MAX_REPLICAS)
     target_in_flight: float = Field(
         default=4.0, gt=0, le=1000, validation_alias=AliasChoices("target_in_flight", "target")
@@ -32,7 +33,7 @@ class DeploymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version_id: IdField
-    replicas: int = Field(default=1, ge=1, le=MAX_REPLICAS)
+    replicas: int = Field(default=1, ge=0, le=MAX_REPLICAS, description="0 parks the deployment")
     autoscaling: AutoscalingSpec | None = None
     public: bool = False
 
@@ -44,7 +45,7 @@ class DeploymentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version_id: IdField | None = None
-    replicas: int | None = Field(default=None, ge=1, le=MAX_REPLICAS)
+    replicas: int | None = Field(default=None, ge=0, le=MAX_REPLICAS, description="0 parks it")
     autoscaling: AutoscalingSpec | None = None
     public: bool | None = None
 
@@ -84,4 +85,8 @@ class ReleaseRead(BaseModel):
 
 
 class LogsRead(BaseModel):
-    lines: list[str]
+    lines: list[str] = Field(description="what the replicas printed, each line prefixed by its replica")
+    requests: list[RequestLogEntry] = Field(
+        default_factory=list, description="one entry per prediction, oldest first (after `since` if given)"
+    )
+    cursor: int = Field(default=0, description="pass as `since` to get only newer requests (--follow)")

@@ -41,7 +41,7 @@ async def create(
     version, model = await _ready_version(session, user, data.version_id)
     name = new_name(model.name)
     autoscaling = data.autoscaling.model_dump() if data.autoscaling else None
-    replicas = data.autoscaling.min if data.autoscaling else data.replicas
+    replicas = max(1, data.autoscaling.min) if data.autoscaling else data.replicas  # one to start
     deployment = await DeploymentRepository(session).add(
         Deployment(
             user_id=user.id,
@@ -87,7 +87,7 @@ async def update(
     if "autoscaling" in data.model_fields_set:
         deployment.autoscaling = data.autoscaling.model_dump() if data.autoscaling else None
         if data.autoscaling is not None:
-            deployment.replicas = data.autoscaling.min
+            deployment.replicas = max(1, data.autoscaling.min)  # one to start (min 0: idles down)
     if data.replicas is not None:
         if deployment.autoscaling is not None:
             raise Conflict("this deployment is autoscaled: its replicas follow the load")
@@ -169,7 +169,8 @@ async def read(reconciler: Reconciler, row: DeploymentRow) -> DeploymentRead:
         status=d.status,
         error=d.error,
         ready_replicas=live.ready_replicas,
-        desired_replicas=live.desired_replicas or d.replicas,
+        # What the runtime wants (autoscaling may have moved it, to zero too), once it knows.
+        desired_replicas=live.desired_replicas if live.release is not None else d.replicas,
         instances=live.replicas,
         created_at=d.created_at,
         updated_at=d.updated_at,

@@ -17,9 +17,11 @@ from urllib.parse import quote, urlsplit
 import httptools
 
 HeaderList = dict[str, str] | list[tuple[bytes, bytes]]
-# (status, content-type, body, Inference-Header-Content-Length or b""): the V2 binary
-# extension's header is the one response header besides content-type a client needs back.
-Response = tuple[int, bytes, bytes, bytes]
+# status, content type, body, rows predicted (a replica's X-KubeServe-Rows; 0 when absent),
+# Inference-Header-Content-Length (b"" when absent: only V2 binary answers carry it)
+Reply = tuple[int, bytes, bytes, int, bytes]
+ROWS_HEADER = b"x-kubeserve-rows"
+HEADER_LENGTH = b"inference-header-content-length"
 UNIX_PREFIX = "unix:"  # `unix:/abs/path.sock`: HTTP over a Unix domain socket
 
 
@@ -40,10 +42,11 @@ class _Connection(asyncio.Protocol):
         self.idle = idle  # the pool's idle list for this (host, port)
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
-        self.waiter: asyncio.Future[Response] | None = None
+        self.waiter: asyncio.Future[Reply] | None = None
         self.open, self.answered, self.keep_alive = True, False, False
         self.headed, self.framed = False, False  # unframed body: it ends at EOF
         self.content_type = self.header_length = b""
+        self.rows = 0
         self.chunks: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -57,7 +60,7 @@ class _Connection(asyncio.Protocol):
         if waiter is None or waiter.done():
             return
         if self.headed and not self.framed and exc is None:
-            waiter.set_result(self._response())
+            waiter.set_result(self._reply())
         else:
             waiter.set_exception(_Dropped(self.answered))
 
@@ -75,7 +78,9 @@ class _Connection(asyncio.Protocol):
         name = name.lower()
         if name == b"content-type":
             self.content_type = value
-        elif name == b"inference-header-content-length":
+        elif name == ROWS_HEADER and value.isdigit():
+            self.rows = int(value)
+        elif name == HEADER_LENGTH:
             self.header_length = value
         elif name in (b"content-length", b"transfer-encoding"):
             self.framed = True
@@ -90,17 +95,17 @@ class _Connection(asyncio.Protocol):
         waiter, self.waiter = self.waiter, None
         self.keep_alive = self.parser.should_keep_alive()
         if waiter is not None and not waiter.done():
-            waiter.set_result(self._response())
+            waiter.set_result(self._reply())
 
-    def _response(self) -> Response:
+    def _reply(self) -> Reply:
         body = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
-        return self.parser.get_status_code(), self.content_type, body, self.header_length
+        return self.parser.get_status_code(), self.content_type, body, self.rows, self.header_length
 
-    def send(self, head: bytes, body: bytes) -> asyncio.Future[Response]:
+    def send(self, head: bytes, body: bytes) -> asyncio.Future[Reply]:
         assert self.transport is not None and self.waiter is None
         self.waiter = asyncio.get_running_loop().create_future()
         self.answered = self.keep_alive = self.headed = self.framed = False
-        self.content_type, self.header_length, self.chunks = b"", b"", []
+        self.content_type, self.chunks, self.rows, self.header_length = b"", [], 0, b""
         try:
             if len(body) < 65536:
                 self.transport.write(head + body)
@@ -133,8 +138,8 @@ class UpstreamPool:
 
     async def request(
         self, base_url: str, method: str, path: str, headers: HeaderList, body: bytes, timeout: float
-    ) -> Response:
-        """Send one request; return (status, content-type, body, V2 binary header length).
+    ) -> Reply:
+        """Send one request; return (status, content-type, body, rows, V2 binary header length).
 
         `path` is decoded (it is percent-encoded here). Raises UpstreamUnavailable or
         TimeoutError (after `timeout` seconds in all, connecting included).
@@ -168,7 +173,7 @@ class UpstreamPool:
 
     async def _exchange(
         self, loop: asyncio.AbstractEventLoop, conn: _Connection, head: bytes, body: bytes, deadline: float
-    ) -> Response:
+    ) -> Reply:
         timer = loop.call_at(deadline, conn.expire)  # cheaper than asyncio.timeout_at
         try:
             answer = await conn.send(head, body)

@@ -50,10 +50,11 @@ class ModelServerApp:
         *,
         max_body_bytes: int,
         token: str | None,
+        metrics_token: str | None = None,
         on_startup: Callable[[], Coroutine[Any, Any, None]],
     ) -> None:
         self.state, self.metrics, self.traffic = state, metrics, traffic
-        self.max_body, self.token = max_body_bytes, token
+        self.max_body, self.token, self.metrics_token = max_body_bytes, token, metrics_token
         self.on_startup = on_startup
         self._background: set[Any] = set()
         self.routes: dict[tuple[str, str], Callable[..., Awaitable[None]]] = {
@@ -77,7 +78,7 @@ class ModelServerApp:
         v2 = path.startswith("/v2")
         try:
             if self.token is not None and path not in OPEN_PATHS:
-                self.authorize(scope["headers"])
+                self.authorize(scope["headers"], path)
             handler = self.routes.get((scope["method"], path))
             if handler is not None:
                 return await handler(scope, receive, send)
@@ -90,13 +91,17 @@ class ModelServerApp:
             log.exception("unhandled error on %s %s", scope["method"], path)
             return await respond(send, 500, error_body(f"internal error: {type(exc).__name__}", v2))
 
-    def authorize(self, headers: list[tuple[bytes, bytes]]) -> None:
-        """The gateway's token, as X-KubeServe-Token or `Authorization: Bearer` (Prometheus)."""
+    def authorize(self, headers: list[tuple[bytes, bytes]], path: str) -> None:
+        """The gateway's token, as X-KubeServe-Token or `Authorization: Bearer`; for /metrics
+        also the metrics token (Prometheus' own credential: it never holds the gateway's)."""
         assert self.token is not None
+        accepted = [self.token.encode()]
+        if path == "/metrics" and self.metrics_token:
+            accepted.append(self.metrics_token.encode())
         for key, value in headers:
             if key == b"x-kubeserve-token" or key == b"authorization":
-                given = value.decode("latin-1").removeprefix("Bearer ")
-                if hmac.compare_digest(given.encode(), self.token.encode()):
+                given = value.decode("latin-1").removeprefix("Bearer ").encode()
+                if any(hmac.compare_digest(given, token) for token in accepted):
                     return
         raise Forbidden("missing or wrong X-KubeServe-Token: call this model through the gateway")
 

@@ -55,12 +55,14 @@ def build_app(settings: ModelServerSettings, plan: StartupPlan) -> ModelServerAp
     """The ASGI app; the model loads in the background once the server starts."""
     state, metrics, traffic = ServerState(), Metrics(), Traffic()
     token = settings.gateway_token.get_secret_value() if settings.gateway_token else None
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     return ModelServerApp(
         state,
         metrics,
         traffic,
         max_body_bytes=settings.max_body_bytes,
         token=token,
+        metrics_token=metrics_token,
         on_startup=lambda: start(plan, state, metrics, lambda: traffic.reading),
     )
 
@@ -128,5 +130,7 @@ def run(settings: ModelServerSettings) -> None:
         os.environ["KUBESERVE_MODEL_REQUIREMENTS"] = str(path)
     if settings.gateway_token:
         os.environ["KUBESERVE_MODEL_GATEWAY_TOKEN"] = settings.gateway_token.get_secret_value()
+    if settings.metrics_token:
+        os.environ["KUBESERVE_MODEL_METRICS_TOKEN"] = settings.metrics_token.get_secret_value()
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="kubeserve-prom-"))
     uvicorn.run("kubeserve.inference.server:app_from_env", factory=True, workers=settings.workers, **options)  # type: ignore[arg-type]

@@ -51,6 +51,8 @@ class ModelServerSettings(BaseSettings):
     """Package index for requirement installs (default: pip's, PIP_INDEX_URL)."""
     gateway_token: SecretStr | None = None
     """When set, every request but /health needs header X-KubeServe-Token with this value."""
+    metrics_token: SecretStr | None = None
+    """When set, GET /metrics also accepts `Authorization: Bearer` with this value (Prometheus)."""
     log_level: str = "info"
     """Log level of the server and the start-up steps."""
     s3_endpoint: str = "127.0.0.1:9000"

@@ -30,11 +30,16 @@ NUMPY: dict[str, str] = {
 }
 DATATYPES = frozenset(NUMPY) | {"BYTES"}
 _LENGTH = struct.Struct("<I")
+# Beyond any body a server accepts; keeps numpy's size arithmetic in range (no 500, no huge allocation).
+MAX_ELEMENTS = 2**40
+MAX_DIMS = 32
 
 
 def check_shape(name: str, shape: Any) -> list[int]:
     if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
         raise BadRequest(f"input {name!r}: shape must be a list of non-negative integers, got {shape!r}")
+    if len(shape) > MAX_DIMS or math.prod(d for d in shape if d) > MAX_ELEMENTS:
+        raise BadRequest(f"input {name!r}: shape {shape!r} is too large (at most {MAX_DIMS} dimensions)")
     return shape
 
 
@@ -68,6 +73,8 @@ def from_binary(name: str, datatype: str, shape: list[int], raw: memoryview) -> 
 
 
 def _bytes_elements(name: str, raw: memoryview, count: int) -> np.ndarray:
+    if count * _LENGTH.size > len(raw):  # each element has a 4-byte length: refuse before allocating
+        raise BadRequest(f"input {name!r}: {count} BYTES elements cannot fit in {len(raw)} bytes")
     out, offset = np.empty(count, dtype=object), 0
     for i in range(count):
         if offset + 4 > len(raw):

@@ -69,6 +69,8 @@ class Upstream:
 
     address: str
     token: str | None = None
+    replica: str = ""  # which replica answers, when the backend knows: metrics and request logs
+    release: int | None = None  # the release that replica serves
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,11 @@ class TrafficHook(Protocol):
 
     def unreachable(self, name: str, upstream: Upstream) -> None:
         """The gateway could not reach `upstream`: stop handing it out until it recovers."""
+        ...
+
+    async def wake(self, name: str, timeout: float) -> Upstream | None:
+        """A request waits for `name`, autoscaled to zero: start a replica and return it once
+        ready; None if it is not ready within `timeout` seconds (or cannot be woken)."""
         ...
 
 

@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useSearchParams } from "next/navigation";
-import { Suspense, useState, type FormEvent } from "react";
+import { Suspense, useEffect, useState, type FormEvent } from "react";
 import { Dropzone } from "@/components/Dropzone";
 import { Shell } from "@/components/Shell";
 import { Alert, Button, Card, ErrorState, LinkButton, LoadingState, PageHeader, ProgressBar, StatusBadge, TextField } from "@/components/ui";
@@ -29,8 +29,19 @@ function nextTag(tags: string[]): string {
   return `v${numbers.length ? Math.max(...numbers) + 1 : tags.length + 1}`;
 }
 
+/** Seconds since `since`, ticking: the build's progress as far as the page can know it. */
+function Elapsed({ since }: { since: number }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return <span className="tabular-nums text-slate-600">({Math.max(0, Math.round((now - since) / 1000))} s)</span>;
+}
+
 function BuildOutcome({ versionId }: { versionId: number }) {
   const version = useVersion(versionId);
+  const [started] = useState(() => Date.now());
   const deploy = useCreateDeployment();
   const router = useRouter();
   if (!version.data) return <LoadingState label="Waiting for the build" />;
@@ -44,7 +55,11 @@ function BuildOutcome({ versionId }: { versionId: number }) {
       <div className="flex items-center gap-2 text-sm">
         <span className="font-medium">Build</span> <StatusBadge status={v.status} />
       </div>
-      {v.status === "Building" && <p className="text-sm text-slate-700">Installing requirements, loading the model in a sandbox and checking that it predicts…</p>}
+      {v.status === "Building" && (
+        <p className="text-sm text-slate-700">
+          Installing requirements, loading the model in a sandbox and checking that it predicts… <Elapsed since={started} />
+        </p>
+      )}
       {v.status === "Failed" && (
         <Alert>
           <p className="font-medium">The build failed</p>

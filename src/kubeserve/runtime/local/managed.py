@@ -37,6 +37,8 @@ class ManagedDeployment:
         self._autoscaler: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._ids = itertools.count(1)
+        self.serving = asyncio.Event()  # set while `endpoints` is not empty (wake waits on it)
+        self._woken = time.monotonic()  # the latest wake, or creation
 
     def start(self) -> ManagedDeployment:
         self.converge()
@@ -66,6 +68,18 @@ class ManagedDeployment:
         self.desired = max(0, replicas)
         self.converge()
 
+    def wake(self) -> bool:
+        """Start one replica if autoscaling took this deployment to zero; False if it cannot
+        scale up on demand (parked with `replicas: 0`, or nothing to wake)."""
+        policy = self.spec.autoscaling
+        if policy is None or policy.max_replicas < 1:
+            return False
+        self._woken = time.monotonic()
+        if self.desired == 0:
+            log.info("waking %s: a request is waiting", self.spec.name)
+            self.scale(1)
+        return True
+
     def report_failure(self, endpoint: Endpoint) -> None:
         for replica in self.replicas:
             if replica.endpoint is not None and replica.endpoint is endpoint:
@@ -73,6 +87,10 @@ class ManagedDeployment:
 
     def refresh(self) -> None:
         self.endpoints = [e for r in self.replicas if (e := r.serving) is not None]
+        if self.endpoints:
+            self.serving.set()
+        else:
+            self.serving.clear()
 
     @property
     def phase(self) -> Phase:
@@ -189,10 +207,20 @@ class ManagedDeployment:
             await asyncio.sleep(settings.autoscale_interval_seconds)  # a period, not a sync
             policy, ready = self.spec.autoscaling, self.endpoints
             wanted = recommend(policy, self.desired, len(ready), sum(e.in_flight for e in ready))
-            target = window.apply(self.desired, wanted, time.monotonic())
+            now = time.monotonic()
+            target = window.apply(self.desired, wanted, now)
+            if (
+                target == 0
+                and self.desired > 0
+                and now - self._last_request() < settings.scale_to_zero_after_seconds
+            ):
+                target = 1  # to zero only after a whole idle window
             if target != self.desired:
                 log.info("autoscaling %s from %d to %d replicas", self.spec.name, self.desired, target)
                 self.scale(target)
+
+    def _last_request(self) -> float:
+        return max([self._woken, *(e.last_used for e in self.endpoints)])
 
     def _background(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)

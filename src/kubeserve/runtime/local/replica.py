@@ -8,7 +8,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -38,9 +38,11 @@ class ReplicaState(enum.StrEnum):
 
 @dataclass(eq=False)
 class Endpoint(Upstream):
-    """A ready local replica; `in_flight` is kept by the gateway (through the TrafficHook)."""
+    """A ready local replica; `in_flight` and `last_used` are kept by the gateway (through the
+    TrafficHook): the autoscaler reads them."""
 
     in_flight: int = 0
+    last_used: float = field(default_factory=time.monotonic)  # ready, or the latest request
 
 
 @dataclass
@@ -164,7 +166,7 @@ class Replica:
             append_line(self.log_path, f"start failed: {reason}")
             await process.stop(self.proc, grace=2)
             return False
-        self.endpoint = Endpoint(address=url, token=token)
+        self.endpoint = Endpoint(address=url, token=token, replica=self.id, release=self.spec.release)
         self._resolve(True)
         self._set(ReplicaState.READY)
         since = time.monotonic()

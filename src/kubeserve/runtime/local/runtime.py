@@ -14,11 +14,13 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Mapping
 
 import httpx
 
 from kubeserve.config import Settings
+from kubeserve.observability.discovery import ReplicaTarget
 from kubeserve.runtime.base import DeploymentSpec, RuntimeStatus, Upstream
 from kubeserve.runtime.local.artifacts import localized
 from kubeserve.runtime.local.managed import ManagedDeployment
@@ -68,10 +70,22 @@ class LocalRuntime:
         deployment = self._deployments.get(name)
         return deployment.endpoints if deployment else []
 
+    def replica_targets(self) -> list[ReplicaTarget]:
+        """Every ready replica, rollouts' included, with who it is (ReplicaDirectory)."""
+        return [
+            ReplicaTarget(
+                name, r.id, r.spec.release, r.spec.owner_id, r.spec.model_name, r.spec.version_tag, e
+            )
+            for name, deployment in self._deployments.items()
+            for r in deployment.replicas + deployment.incoming
+            if (e := r.serving) is not None
+        ]
+
     # TrafficHook: the gateway calls these around every request it forwards.
     def began(self, upstream: Upstream) -> None:
         if isinstance(upstream, Endpoint):
             upstream.in_flight += 1
+            upstream.last_used = time.monotonic()
 
     def ended(self, upstream: Upstream) -> None:
         if isinstance(upstream, Endpoint):
@@ -81,6 +95,15 @@ class LocalRuntime:
         deployment = self._deployments.get(name)
         if deployment is not None and isinstance(upstream, Endpoint):
             deployment.report_failure(upstream)
+
+    async def wake(self, name: str, timeout: float) -> Upstream | None:
+        deployment = self._deployments.get(name)
+        if deployment is None or not deployment.wake():
+            return None
+        self.launcher.fill()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(deployment.serving.wait(), timeout)
+        return self.upstream(name)
 
     async def logs(self, name: str, tail: int) -> list[str]:
         deployment = self._deployments.get(name)
