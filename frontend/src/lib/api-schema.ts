@@ -155,7 +155,8 @@ export interface paths {
         post?: never;
         /**
          * Delete Deployment
-         * @description Stop every replica and remove the deployment; its URL answers 404 afterwards.
+         * @description Stop every replica and remove the deployment (and its request log); its URL answers
+         *     404 afterwards.
          */
         delete: operations["delete_deployment"];
         options?: never;
@@ -176,7 +177,8 @@ export interface paths {
         };
         /**
          * Logs
-         * @description The last `tail` log lines of the deployment's replicas.
+         * @description The last `tail` lines of the deployment's replicas and its last `tail` requests (or
+         *     the requests after `since`).
          */
         get: operations["logs"];
         put?: never;
@@ -221,6 +223,27 @@ export interface paths {
          * @description Roll back to the previous good release (as a new release).
          */
         post: operations["rollback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deployments/{deployment_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stats
+         * @description Requests, rate, errors, latency p50/p95/p99, replicas, CPU and memory per replica over
+         *     `window`, from the replicas' own metrics (no Prometheus needed).
+         */
+        get: operations["stats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -496,6 +519,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics/replicas/{deployment}/{replica}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Replica Metrics
+         * @description One replica's metrics, read by the control plane (replicas are not reachable).
+         */
+        get: operations["replica_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Discovery
+         * @description Prometheus HTTP service discovery: the control plane and every ready replica.
+         */
+        get: operations["discovery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -554,6 +617,7 @@ export interface components {
             max?: number;
             /**
              * Min
+             * @description 0: scale to zero when idle
              * @default 1
              */
             min?: number;
@@ -583,6 +647,7 @@ export interface components {
             public?: boolean;
             /**
              * Replicas
+             * @description 0 parks the deployment
              * @default 1
              */
             replicas?: number;
@@ -656,7 +721,10 @@ export interface components {
             autoscaling?: components["schemas"]["AutoscalingSpec"] | null;
             /** Public */
             public?: boolean | null;
-            /** Replicas */
+            /**
+             * Replicas
+             * @description 0 parks it
+             */
             replicas?: number | null;
             /** Version Id */
             version_id?: number | null;
@@ -666,10 +734,36 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** Latency */
+        Latency: {
+            /**
+             * P50
+             * @description milliseconds; null without requests
+             */
+            p50: number | null;
+            /** P95 */
+            p95: number | null;
+            /** P99 */
+            p99: number | null;
+        };
         /** LogsRead */
         LogsRead: {
-            /** Lines */
+            /**
+             * Cursor
+             * @description pass as `since` to get only newer requests (--follow)
+             * @default 0
+             */
+            cursor?: number;
+            /**
+             * Lines
+             * @description what the replicas printed, each line prefixed by its replica
+             */
             lines: string[];
+            /**
+             * Requests
+             * @description one entry per prediction, oldest first (after `since` if given)
+             */
+            requests?: components["schemas"]["RequestLogEntry"][];
         };
         /** MeRead */
         MeRead: {
@@ -767,6 +861,56 @@ export interface components {
             /** Version Id */
             version_id: number;
         };
+        /** ReplicaUsage */
+        ReplicaUsage: {
+            /**
+             * Cpu Cores
+             * @description average CPU use over the window, in cores (1.0 = one core)
+             */
+            cpu_cores: number;
+            /**
+             * Memory Bytes
+             * @description resident memory at the latest sample
+             */
+            memory_bytes: number;
+            /** Release */
+            release: number;
+            /** Replica */
+            replica: string;
+            /** Requests */
+            requests: number;
+        };
+        /**
+         * RequestLogEntry
+         * @description One prediction request (the payload is never logged).
+         */
+        RequestLogEntry: {
+            /**
+             * Caller
+             * @description owner (a login token), api_key, public (no credential), or none
+             */
+            caller: string;
+            /** Cursor */
+            cursor: number;
+            /** Deployment */
+            deployment: string;
+            /** Latency Ms */
+            latency_ms: number;
+            /** Method */
+            method: string;
+            /** Path */
+            path: string;
+            /** Release */
+            release: number | null;
+            /** Replica */
+            replica: string | null;
+            /** Rows */
+            rows: number;
+            /** Status */
+            status: number;
+            /** Time */
+            time: string;
+        };
         /** SessionRead */
         SessionRead: {
             /** Csrf Token */
@@ -774,6 +918,60 @@ export interface components {
             /** Expires In */
             expires_in: number;
             user: components["schemas"]["UserRead"];
+        };
+        /**
+         * StatsPoint
+         * @description One step of the window, for charts.
+         */
+        StatsPoint: {
+            /** Errors */
+            errors: number;
+            /** P95 Ms */
+            p95_ms: number | null;
+            /** Requests */
+            requests: number;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+        };
+        /** StatsRead */
+        StatsRead: {
+            /** Client Errors */
+            client_errors: number;
+            /** Deployment */
+            deployment: string;
+            /** Desired Replicas */
+            desired_replicas: number;
+            /**
+             * Errors
+             * @description requests answered with an error (client_errors + server_errors)
+             */
+            errors: number;
+            latency_ms: components["schemas"]["Latency"];
+            /** Points */
+            points: components["schemas"]["StatsPoint"][];
+            /**
+             * Rate
+             * @description requests per second over the window
+             */
+            rate: number;
+            /** Ready Replicas */
+            ready_replicas: number;
+            /** Replicas */
+            replicas: components["schemas"]["ReplicaUsage"][];
+            /** Requests */
+            requests: number;
+            /**
+             * Sampled At
+             * @description when the replicas' metrics were last read
+             */
+            sampled_at: string | null;
+            /** Server Errors */
+            server_errors: number;
+            /** Window Seconds */
+            window_seconds: number;
         };
         /** Token */
         Token: {
@@ -1263,6 +1461,8 @@ export interface operations {
         parameters: {
             query?: {
                 tail?: number;
+                /** @description a `cursor` from an earlier answer */
+                since?: number | null;
             };
             header?: never;
             path: {
@@ -1341,6 +1541,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeploymentRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats: {
+        parameters: {
+            query?: {
+                /** @description how far back: 30s, 5m, 1h, ... */
+                window?: string;
+            };
+            header?: never;
+            path: {
+                deployment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsRead"];
                 };
             };
             /** @description Validation Error */
@@ -1873,6 +2107,58 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    replica_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deployment: string;
+                replica: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    discovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    }[];
+                };
             };
         };
     };
