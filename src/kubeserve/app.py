@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from kubeserve import dashboard, migrations
+from kubeserve import dashboard, migrations, openapi
 from kubeserve.accounts import browser
 from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.accounts.endpoints import router as accounts_router
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(HttpMetrics, state=app.state)  # inside the gateway front: API requests only
     app.add_middleware(GatewayFront, state=app.state)
     _document_gateway(app)
+    openapi.install(app)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     async def health() -> dict[str, str]:

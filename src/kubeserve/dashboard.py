@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from kubeserve.errors import NotFound
+from kubeserve.openapi import method_not_allowed
 
 INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 BASE_POLICY = (
@@ -69,8 +70,8 @@ def mount(app: FastAPI, out: Path) -> None:
 
     @app.get("/{path:path}", include_in_schema=False)
     async def dashboard(path: str) -> Response:
-        if path.startswith(BACKEND_PREFIXES):
-            raise NotFound("no such API path")
+        if path.startswith(BACKEND_PREFIXES):  # an API path: 405 if it takes other methods
+            raise method_not_allowed(app, f"/{path}") or NotFound("no such API path")
         if not (out / "index.html").is_file():
             return HTMLResponse(NOT_BUILT.format(out=out), status_code=404, headers=SECURITY_HEADERS)
         target = resolve(out, path)

@@ -37,6 +37,12 @@ class NotFound(KubeServeError):
     status_code = 404
 
 
+class MethodNotAllowed(KubeServeError):
+    """Carries an `Allow` header listing the methods the path does take."""
+
+    status_code = 405
+
+
 class Conflict(KubeServeError):
     status_code = 409
 

@@ -116,6 +116,7 @@ def test_the_ingress_routes_the_gateway_without_rewriting(case: tuple[str, list[
     ingresses = by_kind(docs, "Ingress")
     if "ingress" not in MATRIX[name]:
         assert ingresses == []
+        assert "KUBESERVE_FORWARDED_ALLOW_IPS" not in one(docs, "ConfigMap")["data"]  # nobody to trust
         return
     ingress = ingresses[0]
     paths = {p["path"]: p for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]}
@@ -133,6 +134,7 @@ def test_the_ingress_routes_the_gateway_without_rewriting(case: tuple[str, list[
     host = ingress["spec"]["rules"][0]["host"]
     scheme = "https" if ingress["spec"].get("tls") else "http"
     assert config["KUBESERVE_PUBLIC_URL"] == f"{scheme}://{host}"
+    assert config["KUBESERVE_FORWARDED_ALLOW_IPS"] == "*"  # login limits see each client, not the controller
 
 
 def test_the_network_policy_polices_both_directions(case: tuple[str, list[Doc]]) -> None:
@@ -294,6 +296,7 @@ def test_rbac_is_least_privilege(case: tuple[str, list[Doc]]) -> None:
         ("", "resourcequotas"),
         ("", "limitranges"),
         ("", "services"),
+        ("", "secrets"),  # the runtime's per-version Secret (presigned URLs, replica token)
         ("", "pods"),
         ("", "pods/log"),
         ("networking.k8s.io", "networkpolicies"),

@@ -6,12 +6,15 @@ Every command but `server` and `serve-model` talks to the control plane over HTT
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from kubeserve.cli import auth, deployments, keys, logs, models, predict, push, stats
 from kubeserve.cli.errors import FriendlyGroup
+
+if TYPE_CHECKING:
+    from kubeserve.config import Settings
 
 app = typer.Typer(
     help="KubeServe: from a model file to a live prediction URL.",
@@ -35,7 +38,21 @@ def server(
 
     overrides: dict[str, Any] = {k: v for k, v in {"host": host, "port": port}.items() if v}
     settings = Settings(**overrides)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How `server` runs uvicorn. X-Forwarded-For is trusted only from the configured proxies
+    (uvicorn alone trusts it from 127.0.0.1: any local client could pick its address and
+    step around the per-address login limit)."""
+    proxies = settings.forwarded_allow_ips.strip()
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": proxies or None,
+    }
 
 
 def _quiet_types() -> None:

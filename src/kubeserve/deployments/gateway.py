@@ -20,7 +20,7 @@ from kubeserve.accounts import api_keys
 from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.config import Settings
 from kubeserve.deployments.repository import DeploymentRepository
-from kubeserve.deployments.upstream import UpstreamPool, UpstreamUnavailable
+from kubeserve.deployments.upstream import AnswerTooLarge, UpstreamPool, UpstreamUnavailable
 from kubeserve.errors import KubeServeError, NotFound, ServiceUnavailable, Unauthorized
 from kubeserve.orm import User
 from kubeserve.runtime.base import TOKEN_HEADER, Runtime, Upstream
@@ -31,6 +31,10 @@ TARGET_TTL = 10.0  # seconds a deployment's owner/public flag is trusted without
 
 class GatewayTimeout(KubeServeError):
     status_code = 504
+
+
+class BadGateway(KubeServeError):
+    status_code = 502
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,8 @@ class Gateway:
                 return await self._send(target, call.method, upstream, body, headers)
             except TimeoutError as exc:
                 raise GatewayTimeout("the model did not answer in time") from exc
+            except AnswerTooLarge as exc:  # not resent: another replica would answer the same
+                raise BadGateway(f"the model's answer is too large ({exc})") from None
             except UpstreamUnavailable:  # the replica died before answering: try another once
                 if traffic is not None:
                     traffic.unreachable(call.name, target)

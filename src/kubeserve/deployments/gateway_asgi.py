@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kubeserve.accounts.csrf import cookie_credential, parse_cookie_header
 from kubeserve.deployments.gateway import Admission, Answer, Call, Gateway
-from kubeserve.errors import KubeServeError, NotFound, PayloadTooLarge
+from kubeserve.errors import KubeServeError, MethodNotAllowed, NotFound, PayloadTooLarge
 from kubeserve.inference.settings import ModelServerSettings
 
 PREFIX = "/api/v1/predict/"
@@ -89,8 +89,11 @@ class _Disconnected(Exception):
 def _parse(scope: Scope, signing_key: str) -> Call:
     name, _, rest = scope["path"][len(PREFIX) :].partition("/")
     method = scope["method"]
-    if not name or (method != "POST" and not (method == "GET" and rest.startswith("v2"))):
+    if not name:
         raise NotFound("POST /api/v1/predict/{deployment}, or GET/POST .../v2/...")
+    allowed = ("GET", "POST") if rest == "v2" or rest.startswith("v2/") else ("POST",)
+    if method not in allowed:
+        raise MethodNotAllowed(f"{method} is not allowed here", headers={"Allow": ", ".join(allowed)})
     content_type = credential = api_key = cookie = csrf = None
     for key, value in scope["headers"]:
         if key == b"content-type":
@@ -174,3 +177,5 @@ OPENAPI_PATHS: dict[str, Any] = {
         }
     },
 }
+_V2 = OPENAPI_PATHS["/api/v1/predict/{deployment}/v2/{path}"]
+_V2["get"] = {**_V2["post"], "operationId": "predict_v2_get"}

@@ -53,6 +53,11 @@ class DeploymentRepository(Repository[Deployment]):
         found = await self.list(self.select().where(Deployment.id.in_(ids)))
         return {d.id: d for d in found}
 
+    async def names(self) -> dict[int, str]:
+        """Every deployment's id and runtime name (what the leading reconciler must manage)."""
+        result = await self.session.execute(select(Deployment.id, Deployment.k8s_service_name))
+        return {id_: name for id_, name in result.all()}
+
     async def get_by_name(self, name: str) -> Deployment | None:
         return await self.one_or_none(self.select().where(Deployment.k8s_service_name == name))
 

@@ -11,6 +11,7 @@ reused.
 from __future__ import annotations
 
 import asyncio
+import functools
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
@@ -21,10 +22,17 @@ HeaderList = dict[str, str] | list[tuple[bytes, bytes]]
 Reply = tuple[int, bytes, bytes, int]
 ROWS_HEADER = b"x-kubeserve-rows"
 UNIX_PREFIX = "unix:"  # `unix:/abs/path.sock`: HTTP over a Unix domain socket
+# A replica runs user code: an answer larger than this is refused while it streams in, so no
+# replica can fill the control plane's memory (the gateway's and the metrics sampler's).
+MAX_ANSWER = 64 * 1024 * 1024
 
 
 class UpstreamUnavailable(ConnectionError):
     """The replica is unreachable or dropped the connection before a full response."""
+
+
+class AnswerTooLarge(UpstreamUnavailable):
+    """The replica's answer grew past the pool's limit; the connection was dropped."""
 
 
 class _Dropped(Exception):
@@ -36,8 +44,9 @@ class _Dropped(Exception):
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; at most one request in flight."""
 
-    def __init__(self, idle: list[_Connection]) -> None:
+    def __init__(self, idle: list[_Connection], max_answer: int = MAX_ANSWER) -> None:
         self.idle = idle  # the pool's idle list for this (host, port)
+        self.max_answer, self.size = max_answer, 0
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[Reply] | None = None
@@ -85,6 +94,14 @@ class _Connection(asyncio.Protocol):
         self.headed = True
 
     def on_body(self, body: bytes) -> None:
+        self.size += len(body)
+        if self.size > self.max_answer:
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(AnswerTooLarge(f"the answer is larger than {self.max_answer} bytes"))
+            self.chunks = []
+            self.close()
+            return
         self.chunks.append(body)
 
     def on_message_complete(self) -> None:
@@ -100,7 +117,7 @@ class _Connection(asyncio.Protocol):
         assert self.transport is not None and self.waiter is None
         self.waiter = asyncio.get_running_loop().create_future()
         self.answered = self.keep_alive = self.headed = self.framed = False
-        self.content_type, self.chunks, self.rows = b"", [], 0
+        self.content_type, self.chunks, self.rows, self.size = b"", [], 0, 0
         try:
             if len(body) < 65536:
                 self.transport.write(head + body)
@@ -126,8 +143,10 @@ class _Connection(asyncio.Protocol):
 class UpstreamPool:
     """Keep-alive HTTP/1.1 connections to replicas, reused per target (host and port, or socket)."""
 
-    def __init__(self, max_idle_per_host: int = 256, connect_timeout: float = 2.0) -> None:
-        self.max_idle, self.connect_timeout = max_idle_per_host, connect_timeout
+    def __init__(
+        self, max_idle_per_host: int = 256, connect_timeout: float = 2.0, max_answer: int = MAX_ANSWER
+    ) -> None:
+        self.max_idle, self.connect_timeout, self.max_answer = max_idle_per_host, connect_timeout, max_answer
         self._idle: dict[tuple[str, int], list[_Connection]] = {}
         self._hosts: dict[str, tuple[str, int, bytes]] = {}  # port -1: host is a socket path
 
@@ -186,13 +205,14 @@ class UpstreamPool:
     async def _connect(self, host: str, port: int, deadline: float) -> _Connection:
         loop = asyncio.get_running_loop()
         idle = self._idle.setdefault((host, port), [])
+        factory = functools.partial(_Connection, idle, self.max_answer)
         where = host if port < 0 else f"{host}:{port}"
         try:
             async with asyncio.timeout_at(min(deadline, loop.time() + self.connect_timeout)):
                 if port < 0:
-                    _, conn = await loop.create_unix_connection(lambda: _Connection(idle), host)
+                    _, conn = await loop.create_unix_connection(factory, host)
                 else:
-                    _, conn = await loop.create_connection(lambda: _Connection(idle), host, port)
+                    _, conn = await loop.create_connection(factory, host, port)
         except TimeoutError:
             if loop.time() >= deadline:
                 raise
