@@ -27,7 +27,7 @@ from kubeserve.deployments.repository import DeploymentRepository, DeploymentRow
 from kubeserve.errors import KubeServeError
 from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.orm import Deployment
-from kubeserve.registry.build import requirements_key
+from kubeserve.registry.build import code_key, requirements_key
 from kubeserve.runtime.base import STOPPED, Autoscaling, DeploymentSpec, Phase, Runtime, RuntimeStatus
 from kubeserve.storage.base import ArtifactStore
 
@@ -122,6 +122,9 @@ class Reconciler:
             sha256=version.sha256 or "",
             replicas=d.replicas,
             autoscaling=Autoscaling(auto["min"], auto["max"], auto["target_in_flight"]) if auto else None,
+            code_uri=self.store.uri(code_key(version.s3_path))
+            if (version.signature or {}).get("code")
+            else None,
         )
 
     async def _sync_loop(self) -> None:

@@ -61,6 +61,18 @@ class DeploymentRepository(Repository[Deployment]):
     async def get_by_name(self, name: str) -> Deployment | None:
         return await self.one_or_none(self.select().where(Deployment.k8s_service_name == name))
 
+    async def newest_of_model(self, user_id: int, model_name: str) -> Deployment | None:
+        """The user's newest deployment of their model called `model_name`."""
+        statement = (
+            self.select()
+            .join(ModelVersion, ModelVersion.id == Deployment.version_id)
+            .join(Model, Model.id == ModelVersion.model_id)
+            .where(Model.user_id == user_id, Model.name == model_name)
+            .order_by(Deployment.id.desc())
+            .limit(1)
+        )
+        return await self.one_or_none(statement)
+
 
 class ReleaseRepository(Repository[Release]):
     model = Release

@@ -18,9 +18,11 @@ from urllib.parse import quote, urlsplit
 import httptools
 
 HeaderList = dict[str, str] | list[tuple[bytes, bytes]]
-# status, content type, body, rows predicted (a replica's X-KubeServe-Rows; 0 when absent)
-Reply = tuple[int, bytes, bytes, int]
+# status, content type, body, rows predicted (a replica's X-KubeServe-Rows; 0 when absent),
+# Inference-Header-Content-Length (b"" when absent: only V2 binary answers carry it)
+Reply = tuple[int, bytes, bytes, int, bytes]
 ROWS_HEADER = b"x-kubeserve-rows"
+HEADER_LENGTH = b"inference-header-content-length"
 UNIX_PREFIX = "unix:"  # `unix:/abs/path.sock`: HTTP over a Unix domain socket
 # A replica runs user code: an answer larger than this is refused while it streams in, so no
 # replica can fill the control plane's memory (the gateway's and the metrics sampler's).
@@ -52,7 +54,7 @@ class _Connection(asyncio.Protocol):
         self.waiter: asyncio.Future[Reply] | None = None
         self.open, self.answered, self.keep_alive = True, False, False
         self.headed, self.framed = False, False  # unframed body: it ends at EOF
-        self.content_type = b""
+        self.content_type = self.header_length = b""
         self.rows = 0
         self.chunks: list[bytes] = []
 
@@ -67,7 +69,7 @@ class _Connection(asyncio.Protocol):
         if waiter is None or waiter.done():
             return
         if self.headed and not self.framed and exc is None:
-            waiter.set_result((self.parser.get_status_code(), self.content_type, self._body(), self.rows))
+            waiter.set_result(self._reply())
         else:
             waiter.set_exception(_Dropped(self.answered))
 
@@ -87,6 +89,8 @@ class _Connection(asyncio.Protocol):
             self.content_type = value
         elif name == ROWS_HEADER and value.isdigit():
             self.rows = int(value)
+        elif name == HEADER_LENGTH:
+            self.header_length = value
         elif name in (b"content-length", b"transfer-encoding"):
             self.framed = True
 
@@ -108,16 +112,17 @@ class _Connection(asyncio.Protocol):
         waiter, self.waiter = self.waiter, None
         self.keep_alive = self.parser.should_keep_alive()
         if waiter is not None and not waiter.done():
-            waiter.set_result((self.parser.get_status_code(), self.content_type, self._body(), self.rows))
+            waiter.set_result(self._reply())
 
-    def _body(self) -> bytes:
-        return self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+    def _reply(self) -> Reply:
+        body = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+        return self.parser.get_status_code(), self.content_type, body, self.rows, self.header_length
 
     def send(self, head: bytes, body: bytes) -> asyncio.Future[Reply]:
         assert self.transport is not None and self.waiter is None
         self.waiter = asyncio.get_running_loop().create_future()
         self.answered = self.keep_alive = self.headed = self.framed = False
-        self.content_type, self.chunks, self.rows, self.size = b"", [], 0, 0
+        self.content_type, self.chunks, self.rows, self.size, self.header_length = b"", [], 0, 0, b""
         try:
             if len(body) < 65536:
                 self.transport.write(head + body)
@@ -153,7 +158,7 @@ class UpstreamPool:
     async def request(
         self, base_url: str, method: str, path: str, headers: HeaderList, body: bytes, timeout: float
     ) -> Reply:
-        """Send one request; return (status, content-type, body, rows).
+        """Send one request; return (status, content-type, body, rows, V2 binary header length).
 
         `path` is decoded (it is percent-encoded here). Raises UpstreamUnavailable or
         TimeoutError (after `timeout` seconds in all, connecting included).

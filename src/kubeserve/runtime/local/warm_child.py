@@ -71,6 +71,7 @@ def replica_config(
     server = {
         "artifact": spec.artifact_uri,
         "requirements": spec.requirements_uri or None,
+        "code": spec.code_uri,  # beside the artifact, so a sandbox that shows it shows this too
         "sha256": spec.sha256 or None,
         "name": spec.model_name,
         "version": spec.version_tag,
