@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     """CPU request of one pod (Kubernetes runtime)."""
     kubeconfig: Path | None = None
     """Kubeconfig file of the Kubernetes runtime; unset: the pod's in-cluster service account."""
-    kubernetes_image: str = "kubeserve-base:0.1.0"
+    kubernetes_image: str = "kubeserve/base:0.1.0"
     """Model-server image every replica pod runs."""
     kubernetes_platform_namespace: str = "kubeserve"
     """Namespace of the control plane (the gateway), the artifact store and the package proxy."""
