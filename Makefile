@@ -58,6 +58,7 @@ bench: $(VENV)/.installed-test
 	$(VENV)/bin/python bench/sandbox.py
 	$(VENV)/bin/python bench/observability.py
 	$(VENV)/bin/python bench/login_flood.py
+	$(VENV)/bin/python bench/v2_binary.py
 
 load: $(VENV)/.installed-test  # Locust ramp against a fresh control plane: autoscaling up and down
 	$(VENV)/bin/python bench/loadtest/run.py

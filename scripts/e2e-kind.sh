@@ -146,6 +146,7 @@ database: {existingSecret: kubeserve}
 auth: {existingSecret: kubeserve}
 storage: {existingSecret: kubeserve, secure: false}
 ingress: {enabled: true, className: nginx, host: $HOST}
+runtime: {image: {repository: kubeserve/base, tag: "$TAG"}}
 EOF
 helm upgrade --install kubeserve charts/kubeserve -n "$NAMESPACE" -f "$WORK/values.yaml" --wait --timeout 5m
 kubectl -n "$NAMESPACE" rollout status deployment/kubeserve --timeout=300s

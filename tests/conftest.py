@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.models",
     "tests.fixtures.control_plane",
+    "tests.fixtures.kubernetes",
 ]

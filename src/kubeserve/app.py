@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from kubeserve import dashboard, migrations, openapi
 from kubeserve.accounts import browser
@@ -93,7 +94,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             await engine.dispose()
             app.state.password_hasher.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc served from the package (fastapi-offline), never from a CDN.
+    app = FastAPIOffline(
         title="KubeServe",
         version="0.1.0",
         description="Upload a scikit-learn model, get a secure, scalable prediction endpoint.",

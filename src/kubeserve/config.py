@@ -78,10 +78,38 @@ class Settings(BaseSettings):
     """Address-space limit of a build child process."""
     pip_index_url: str | None = None
     """Package index for builds and replicas (pip's PIP_INDEX_URL); default pip's own."""
-    runtime: Literal["local"] = "local"
-    """Where replicas run: child processes on this machine (Kubernetes: a later release)."""
+    runtime: Literal["local", "kubernetes"] = "local"
+    """Where replicas run: child processes on this machine, or pods in a Kubernetes cluster."""
     replica_memory_mb: int = Field(default=1024, gt=0)
-    """Memory limit of one replica (address space for local processes, limits for pods)."""
+    """Memory limit of one replica (address space for local processes, request = limit for pods)."""
+    replica_cpu: str = "500m"
+    """CPU limit of one pod (Kubernetes runtime)."""
+    replica_cpu_request: str = "250m"
+    """CPU request of one pod (Kubernetes runtime)."""
+    kubeconfig: Path | None = None
+    """Kubeconfig file of the Kubernetes runtime; unset: the pod's in-cluster service account."""
+    kubernetes_image: str = "kubeserve/base:0.1.0"
+    """Model-server image every replica pod runs."""
+    kubernetes_platform_namespace: str = "kubeserve"
+    """Namespace of the control plane (the gateway), the artifact store and the package proxy."""
+    kubernetes_monitoring_namespace: str | None = "monitoring"
+    """Namespace whose Prometheus may scrape replicas; unset: none."""
+    kubernetes_egress_cidrs: list[str] = []
+    """Extra egress for replicas on TCP 443 (an external S3 or package index), as CIDRs."""
+    kubernetes_quota_cpu: str = "2"
+    """Default ResourceQuota of a tenant: CPU (requests and limits)."""
+    kubernetes_quota_memory: str = "4Gi"
+    """Default ResourceQuota of a tenant: memory (requests and limits)."""
+    kubernetes_quota_pods: int = Field(default=5, gt=0)
+    """Default ResourceQuota of a tenant: pods."""
+    kubernetes_progress_deadline_seconds: int = Field(default=600, gt=0)
+    """A rollout not progressing for this long has failed (the previous release keeps serving)."""
+    kubernetes_hpa_cpu_percent: int = Field(default=70, gt=0, le=100)
+    """HorizontalPodAutoscaler target: average CPU utilization of the requests."""
+    resync_seconds: float = Field(default=300, gt=0)
+    """How often the leading control plane re-applies every deployment (drift; Kubernetes: URLs)."""
+    kubernetes_lease_seconds: float = Field(default=15, gt=0)
+    """Leader lease duration; one control plane reconciles, the others take over after this."""
     replica_start_timeout_seconds: float = Field(default=60, gt=0)
     """A replica not ready after this long counts as a failed start."""
     replica_max_restarts: int = Field(default=5, ge=0)

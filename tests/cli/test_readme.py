@@ -1,4 +1,5 @@
-"""The README's "From a model file to a URL" section, run as written against a real server."""
+"""The README's walk-throughs, run as written against one real server: the curl section, the
+CLI section and the SDK block, then all of them again (a used server: nothing collides)."""
 
 from __future__ import annotations
 
@@ -14,49 +15,52 @@ from tests.cli.conftest import PASSWORD
 from tests.fixtures.control_plane import ControlPlane
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTION = "## From a model file to a URL"
+CURL, CLI = "## 60 seconds with curl", "## From a model file to a URL"
 DOC_URL = "http://127.0.0.1:8000"
 pytestmark = pytest.mark.slow
 
 
-def blocks(language: str) -> list[str]:
+def blocks(section: str, language: str) -> list[str]:
     text = (ROOT / "README.md").read_text()
-    assert SECTION in text
-    section = text.split(SECTION, 1)[1].split("\n## ", 1)[0]
-    return re.findall(rf"```{language}\n(.*?)```", section, flags=re.DOTALL)
+    assert section in text
+    body = text.split(section, 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"```{language}\n(.*?)```", body, flags=re.DOTALL)
 
 
-def test_readme_section_runs_as_written(
-    control_plane: ControlPlane, tmp_path: Path, iris_model: Path, iris_requirements: Path
+def test_readme_runs_as_written_on_an_empty_then_a_used_server(
+    control_plane: ControlPlane, tmp_path: Path
 ) -> None:
-    (bash,) = blocks("bash")
-    (python,) = blocks("python")
     work = tmp_path / "work"
     work.mkdir()
-    (work / ".venv").symlink_to(Path(sys.prefix))  # `source .venv/bin/activate` as in a clone
-    (work / "model.joblib").write_bytes(iris_model.read_bytes())
-    (work / "requirements.txt").write_text(iris_requirements.read_text())
+    (work / ".venv").symlink_to(Path(sys.prefix))  # `.venv/bin/...` as in a clone after `make run`
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBESERVE_")}
     env |= {"KUBESERVE_CONFIG_DIR": str(tmp_path / "config"), "KUBESERVE_PASSWORD": PASSWORD}
 
-    script = "set -euo pipefail\n" + bash.replace(DOC_URL, control_plane.url)
-    done = subprocess.run(
-        ["bash", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
-    out = done.stdout
-    assert "iris v1 is live (release 1" in out and "iris v2 is live (release 2" in out
-    assert "\n0\n2\n" in out  # the two predictions
-    assert re.search(r"Rolled iris-\w+ back to v1 \(release 3\)", out)
-    assert re.search(r"Deleted deployment iris-\w+", out) and "Traceback" not in done.stderr
+    def run(*command: str) -> str:
+        done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+        assert "Traceback" not in done.stderr
+        return done.stdout
 
-    sdk = subprocess.run(
-        [sys.executable, "-c", python.replace(DOC_URL, control_plane.url)],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert sdk.returncode == 0, sdk.stderr
-    assert sdk.stdout.strip() == "[0]"
+    def bash(script: str) -> str:
+        return run("bash", "-c", "set -euo pipefail\n" + script.replace(DOC_URL, control_plane.url))
+
+    curl = "\n".join(blocks(CURL, "bash"))
+    (cli,) = blocks(CLI, "bash")
+    (sdk,) = blocks(CLI, "python")
+    for first in (True, False):
+        out = bash(curl)
+        assert re.search(r"version \d+ is Ready", out) and re.search(r"deployment \d+ is Running", out)
+        assert out.count('{"predictions":[0]}') == 1 and '{"predictions":[2]}' in out
+        assert '"model_name":"flowers","model_version":"curl-' in out and '"data":[0]' in out
+        assert out.rstrip().endswith("2\n204")
+
+        out = bash(cli)
+        first_tag, second_tag = ("v1", "v2") if first else ("v3", "v4")
+        assert f"iris {first_tag} is live (release 1" in out
+        assert f"iris {second_tag} is live (release 2" in out
+        assert "\n0\n2\n" in out  # the two predictions
+        assert re.search(rf"Rolled iris-\w+ back to {first_tag} \(release 3\)", out)
+        assert re.search(r"Deleted deployment iris-\w+", out)
+
+        assert run(sys.executable, "-c", sdk.replace(DOC_URL, control_plane.url)).split() == ["[0]", "True"]

@@ -99,15 +99,21 @@ def try_it(page: Page) -> str:
     return page.get_by_test_id("predictions").inner_text()
 
 
-def run_snippets(curl: str, python: str, key: str, model: Path) -> None:
-    """The page's snippets run as shown (with the key in $KUBESERVE_API_KEY) and answer what the
-    model answers for the example row they carry (the build's all-zero sample)."""
+def run_snippets(snippets: dict[str, str], key: str, model: Path) -> None:
+    """The page's snippets (curl, Python SDK, Triton and KServe clients) run as shown, with the key
+    in $KUBESERVE_API_KEY, and answer what the model answers for the row they carry (the build's
+    all-zero sample)."""
     env = {**os.environ, "KUBESERVE_API_KEY": key}
     want = joblib.load(model).predict(np.zeros((1, 4))).tolist()
-    shell = subprocess.run(["bash", "-c", curl], env=env, capture_output=True, text=True, timeout=60)
+    shell = subprocess.run(
+        ["bash", "-c", snippets["curl"]], env=env, capture_output=True, text=True, timeout=60
+    )
     assert json.loads(shell.stdout) == {"predictions": want}, shell.stderr
-    sdk = subprocess.run([sys.executable, "-c", python], env=env, capture_output=True, text=True, timeout=60)
-    assert sdk.stdout.strip() == str(want), sdk.stderr
+    for name in ("python", "triton", "kserve"):
+        run = subprocess.run(
+            [sys.executable, "-c", snippets[name]], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert run.stdout.strip() == str(want), (name, run.stdout, run.stderr[-2000:])
 
 
 def deployment_id(page: Page) -> int:
@@ -188,10 +194,14 @@ def test_journey(dashboard_plane: ControlPlane, browser: Any, forest: Path, shif
     expect(page.get_by_test_id("live-url")).to_contain_text(f"{base}/api/v1/predict/iris-")
     url = page.get_by_test_id("live-url").inner_text()
     expect(page.get_by_test_id("snippet-curl")).to_contain_text(url)
-    curl_snippet = page.get_by_test_id("snippet-curl").inner_text()
-    page.click("button:has-text('Python SDK')")
-    python_snippet = page.get_by_test_id("snippet-python").inner_text()
+    snippets = {"curl": page.get_by_test_id("snippet-curl").inner_text()}
+    for tab, name in (("Python SDK", "python"), ("Triton client", "triton"), ("KServe client", "kserve")):
+        page.click(f"button:has-text('{tab}')")
+        snippets[name] = page.get_by_test_id(f"snippet-{name}").inner_text()
     expect(page.get_by_test_id("logs")).not_to_be_empty()
+    expect(page.get_by_test_id("recent-requests").locator("tr")).not_to_have_count(0)
+    expect(page.get_by_test_id("stats-summary")).not_to_contain_text("Last 5 min: 0 requests", timeout=30_000)
+    expect(page.get_by_test_id("stats-charts").locator("figure")).to_have_count(4)
     shoot(page, "deployment")
 
     # API keys: created and shown once, it predicts; revoked, it stops.
@@ -203,7 +213,7 @@ def test_journey(dashboard_plane: ControlPlane, browser: Any, forest: Path, shif
     assert key.startswith("ks_")
     answer = httpx.post(url, json={"data": [ROW]}, headers={"X-API-Key": key}, timeout=30)
     assert answer.status_code == 200, answer.text
-    run_snippets(curl_snippet, python_snippet, key, forest)
+    run_snippets(snippets, key, forest)
     page.click("text=I have saved it")
     expect(page.get_by_test_id("new-key")).to_have_count(0)
     expect(page.get_by_test_id("key-row")).to_have_count(1)

@@ -52,6 +52,8 @@ class Replica:
         status = int(headers.get(b"x-status", b"200"))
         content_type = headers.get(b"x-type", b"application/json")
         extra = [(b"x-kubeserve-rows", headers[b"x-rows"])] if b"x-rows" in headers else []
+        if b"x-length" in headers:
+            extra.append((b"inference-header-content-length", headers[b"x-length"]))
         await send(
             {
                 "type": "http.response.start",
@@ -153,12 +155,12 @@ async def test_status_content_type_and_body_pass_through(pool, replica) -> None:
     url, _ = replica
     headers = {"X-Status": "422", "X-Type": "application/problem+json"}
     answer = await pool.request(url, "POST", "/echo", headers, b'{"x": 1}', 5)
-    assert answer == (422, b"application/problem+json", b'{"x": 1}', 0)
-    raw_headers = [(b"x-status", b"201"), (b"x-type", b"text/plain"), (b"x-rows", b"17")]
+    assert answer == (422, b"application/problem+json", b'{"x": 1}', 0, b"")
+    raw_headers = [(b"x-status", b"201"), (b"x-type", b"text/plain"), (b"x-rows", b"17"), (b"x-length", b"7")]
     answer = await pool.request(url, "POST", "/echo", raw_headers, b"", 5)
-    assert answer == (201, b"text/plain", b"", 17)  # the replica's X-KubeServe-Rows
+    assert answer == (201, b"text/plain", b"", 17, b"7")  # X-KubeServe-Rows, the V2 binary header
     answer = await pool.request(url, "POST", "/echo", {}, b"", 5)  # same connection: reset
-    assert answer == (200, b"application/json", b"", 0)
+    assert answer == (200, b"application/json", b"", 0, b"")
 
 
 async def test_sequential_requests_reuse_one_connection(pool, replica) -> None:
@@ -180,13 +182,19 @@ async def test_concurrent_requests_all_answered_correctly(pool, replica) -> None
 
 async def test_chunked_response(pool, replica) -> None:
     url, _ = replica
-    assert await pool.request(url, "GET", "/chunked", {}, b"", 5) == (200, b"text/plain", b"one two three", 0)
+    assert await pool.request(url, "GET", "/chunked", {}, b"", 5) == (
+        200,
+        b"text/plain",
+        b"one two three",
+        0,
+        b"",
+    )
 
 
 async def test_large_bodies_both_ways(pool, replica) -> None:
     url, _ = replica
     big = bytes(range(256)) * (5 * 1024 * 1024 // 256)
-    status, _, body, _ = await pool.request(url, "POST", "/echo", {}, big, 30)
+    status, _, body, _, _ = await pool.request(url, "POST", "/echo", {}, big, 30)
     assert status == 200 and body == big
 
 
@@ -235,7 +243,7 @@ async def test_partial_response_is_not_resent(pool, raw) -> None:
 
 async def test_body_delimited_by_eof(pool, raw) -> None:
     url, _ = raw
-    assert await pool.request(url, "GET", "/eof", {}, b"", 5) == (200, b"text/plain", b"to the end", 0)
+    assert await pool.request(url, "GET", "/eof", {}, b"", 5) == (200, b"text/plain", b"to the end", 0, b"")
     assert idle_count(pool) == 0
 
 
@@ -278,7 +286,7 @@ async def test_unix_socket_target_keeps_connections_alive(pool, tmp_path) -> Non
     try:
         await wait_for(lambda: server.started, 10)
         for body in (b"one", b"two", b"three"):
-            status, _, answer, _ = await pool.request(f"unix:{path}", "POST", "/echo", {}, body, 5)
+            status, _, answer, _, _ = await pool.request(f"unix:{path}", "POST", "/echo", {}, body, 5)
             assert (status, answer) == (200, body)
         assert idle_count(pool) == 1  # one connection, reused
         with pytest.raises(UpstreamUnavailable):

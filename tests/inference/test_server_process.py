@@ -68,6 +68,8 @@ def test_predict_v2_and_metrics_over_http(served: str) -> None:
         assert_promtool_clean(metrics)
     assert httpx.post(f"{served}/predict", json={"data": IRIS_ROWS}).status_code == 403
     assert httpx.get(f"{served}/health").status_code == 200
+    assert httpx.get(f"{served}/ready").status_code == 200  # kubelet probes send no token
+    assert httpx.get(f"{served}/metrics").status_code == 403
 
 
 def test_checksum_mismatch_refuses_to_start(iris_artifact: Path) -> None:

@@ -282,42 +282,20 @@ def test_no_rendered_object_holds_secret_material(case: tuple[str, list[Doc]]) -
         assert "value" not in env and set(env["valueFrom"]) == {"secretKeyRef"}, env["name"]
 
 
-def test_rbac_is_least_privilege(case: tuple[str, list[Doc]]) -> None:
+def test_rbac_never_grants_wildcards_or_escalation(case: tuple[str, list[Doc]]) -> None:
+    """The exact rules are held against the runtime in test_chart_runtime.py."""
     _, docs = case
     cluster_rules = one(docs, "ClusterRole")["rules"]
-    granted = {
-        (group, resource)
-        for rule in cluster_rules
-        for group in rule["apiGroups"]
-        for resource in rule["resources"]
-    }
-    assert granted == {
-        ("", "namespaces"),
-        ("", "resourcequotas"),
-        ("", "limitranges"),
-        ("", "services"),
-        ("", "pods"),
-        ("", "pods/log"),
-        ("networking.k8s.io", "networkpolicies"),
-        ("apps", "deployments"),
-        ("autoscaling", "horizontalpodautoscalers"),
-    }
+    cluster_verbs = {verb for rule in cluster_rules for verb in rule["verbs"]}
+    assert not cluster_verbs & {"*", "update", "escalate", "bind", "impersonate", "deletecollection"}
     every_rule = cluster_rules + one(docs, "Role")["rules"]
-    verbs = {verb for rule in every_rule for verb in rule["verbs"]}
-    assert "*" not in verbs and not verbs & {"escalate", "bind", "impersonate", "deletecollection"}
     for rule in every_rule:
         assert "*" not in rule["apiGroups"] and "*" not in rule["resources"]
-        if rule["resources"] in (["pods"], ["pods/log"]):
-            assert set(rule["verbs"]) <= {"get", "list", "watch"}
-    assert one(docs, "Role")["rules"] == [
-        {
-            "apiGroups": ["coordination.k8s.io"],
-            "resources": ["leases"],
-            "verbs": ["get", "list", "watch", "create", "update", "patch"],
-        }
-    ]
+        if "secrets" in rule["resources"]:
+            assert "get" not in rule["verbs"] and "watch" not in rule["verbs"]
     binding = one(docs, "ClusterRoleBinding")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "kubeserve", "namespace": "kubeserve"}]
+    assert binding["roleRef"]["name"] == one(docs, "ClusterRole")["metadata"]["name"]
 
 
 def test_notes_print_the_first_steps() -> None:

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kubeserve.config import Settings
 from tests.kubernetes.chart import SECRETS, SERVICE_MONITOR_API, TOOLS_BIN, dump, merged, render, render_helm3
 from tests.kubernetes.test_chart import MATRIX
+from tests.kubernetes.test_chart_runtime import runtime_objects
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +41,8 @@ CHECKOV_SKIPS = {
 
 @pytest.fixture(scope="module")
 def manifests(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every object of the value matrix (and the ServiceMonitor variant), one file each."""
+    """Every object of the value matrix (and the ServiceMonitor variant), and every object the
+    Kubernetes runtime builds for a tenant and a deployment, one file each."""
     root = tmp_path_factory.mktemp("manifests")
     (root / "chart").mkdir()
     (root / "control").mkdir()
@@ -47,6 +50,8 @@ def manifests(tmp_path_factory: pytest.TempPathFactory) -> Path:
     helm3_dir = tmp_path_factory.mktemp("helm3")
     monitor = merged(SECRETS, MATRIX["service-monitor"])
     rendered["crd-present"] = render_helm3(monitor, helm3_dir, api_versions=(SERVICE_MONITOR_API,))
+    settings = Settings(runtime="kubernetes", data_dir=tmp_path_factory.mktemp("data"), _env_file=None)  # type: ignore[call-arg]
+    rendered["runtime"] = runtime_objects(settings)
     seen: set[str] = set()
     for case, docs in rendered.items():
         for index, doc in enumerate(docs):
@@ -54,6 +59,7 @@ def manifests(tmp_path_factory: pytest.TempPathFactory) -> Path:
             if text not in seen:  # the same object from several cases is scanned once
                 seen.add(text)
                 (root / "chart" / f"{case}-{index:02d}-{doc['kind'].lower()}.yaml").write_text(text)
+    assert len(list((root / "chart").glob("runtime-*"))) >= 8  # tenant and deployment objects
     (root / "control" / "bad-pod.yaml").write_text(yaml.safe_dump(BAD_POD))
     return root
 

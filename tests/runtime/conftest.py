@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -10,7 +11,11 @@ import httpx
 import pytest
 
 from kubeserve.config import Settings
+from kubeserve.runtime.kubernetes import KubernetesRuntime
 from kubeserve.runtime.local import LocalRuntime
+from kubeserve.storage.s3 import S3Store
+from tests.fixtures.kubernetes import MODEL_IMAGE, start_stand_in
+from tests.fixtures.s3 import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
 
 _names = itertools.count(1)
 
@@ -55,3 +60,29 @@ def garbage_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("garbage") / "model.joblib"
     path.write_bytes(b"this is not a pickle\n" * 10)
     return path
+
+
+@pytest.fixture(scope="session")
+async def kube_runtime(
+    tmp_path_factory: pytest.TempPathFactory, s3_server: str, iris_model: Path
+) -> AsyncIterator[tuple[KubernetesRuntime, tuple[str, str]]]:
+    """A KubernetesRuntime on a stand-in cluster, the iris model in S3: (runtime, its URIs)."""
+    root = tmp_path_factory.mktemp("kube")
+    cluster = start_stand_in(root / "cluster")
+    store = S3Store(s3_server, S3_ACCESS_KEY, S3_SECRET_KEY, "kube-runtime", secure=False, region=S3_REGION)
+    requirements = root / "requirements.txt"
+    requirements.write_text("")
+    await store.put_file("models/1/iris/v1/model.joblib", iris_model)
+    await store.put_file("models/1/iris/v1/requirements.txt", requirements)
+    settings = runtime_settings(
+        root,
+        runtime="kubernetes",
+        kubeconfig=cluster.kubeconfig,
+        kubernetes_image=MODEL_IMAGE,
+        replica_memory_mb=256,
+        kubernetes_lease_seconds=2,
+    )
+    kube = KubernetesRuntime(settings, store)
+    yield kube, (store.uri("models/1/iris/v1/model.joblib"), store.uri("models/1/iris/v1/requirements.txt"))
+    await kube.close()
+    await asyncio.to_thread(cluster.stop)

@@ -7,13 +7,13 @@ Only what `Runtime` promises is asserted here; each backend's own behaviour has 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import pytest
 
-from kubeserve.runtime.base import Phase, Runtime, RuntimeStatus
+from kubeserve.runtime.base import DeploymentSpec, Phase, Runtime, RuntimeStatus
 from kubeserve.runtime.fake import FakeRuntime
 from tests.runtime.helpers import make_spec, observed, predict, wait_status
 
@@ -23,12 +23,28 @@ class Backend:
     runtime: Runtime
     model: Path
     real: bool  # real replicas answer predictions through `upstream`
+    uris: tuple[str, str] | None = None  # where the store keeps the model (Kubernetes: S3)
+
+    def spec(self, name: str, release: int = 1, replicas: int = 1) -> DeploymentSpec:
+        spec = make_spec(name, self.model, release=release, replicas=replicas)
+        if self.uris is not None:
+            spec = replace(spec, artifact_uri=self.uris[0], requirements_uri=self.uris[1])
+        return spec
 
 
-@pytest.fixture(params=["fake", pytest.param("local", marks=pytest.mark.slow)])
+@pytest.fixture(
+    params=[
+        "fake",
+        pytest.param("local", marks=pytest.mark.slow),
+        pytest.param("kubernetes", marks=pytest.mark.slow),
+    ]
+)
 def backend(request: pytest.FixtureRequest, iris_model: Path) -> Backend:
     if request.param == "fake":
         return Backend(FakeRuntime(), iris_model, real=False)
+    if request.param == "kubernetes":
+        kube, uris = request.getfixturevalue("kube_runtime")
+        return Backend(kube, iris_model, real=True, uris=uris)
     # The session's runtime of that backend: closing it is the session's business.
     return Backend(request.getfixturevalue("runtime"), iris_model, real=True)
 
@@ -43,19 +59,20 @@ async def answers(backend: Backend, http: httpx.AsyncClient, name: str) -> bool:
     if not backend.real:
         return True
     answer = await predict(http, target)
-    return answer.status_code == 200 and answer.json() == {"predictions": [0]}
+    assert answer.status_code == 200, f"{target.address}: {answer.status_code} {answer.text}"
+    return bool(answer.json() == {"predictions": [0]})
 
 
 async def test_apply_runs_serves_and_is_idempotent(
     backend: Backend, http: httpx.AsyncClient, name: str
 ) -> None:
     runtime = backend.runtime
-    await runtime.apply(make_spec(name, backend.model))
+    await runtime.apply(backend.spec(name))
     status = await wait_status(runtime, name, serving(1, 1), "release 1 running")
     assert status.desired_replicas == 1 and status.failed_release is None
     assert name in await runtime.observe()
     assert await answers(backend, http, name)
-    await runtime.apply(make_spec(name, backend.model))  # the same desired state: nothing moves
+    await runtime.apply(backend.spec(name))  # the same desired state: nothing moves
     assert (await observed(runtime, name)).release == 1
     assert all(isinstance(line, str) for line in await runtime.logs(name, 10))
     await runtime.delete(name)
@@ -63,12 +80,12 @@ async def test_apply_runs_serves_and_is_idempotent(
 
 async def test_apply_rescales(backend: Backend, http: httpx.AsyncClient, name: str) -> None:
     runtime = backend.runtime
-    await runtime.apply(make_spec(name, backend.model))
+    await runtime.apply(backend.spec(name))
     await wait_status(runtime, name, serving(1, 1), "one replica")
-    await runtime.apply(make_spec(name, backend.model, replicas=2))
+    await runtime.apply(backend.spec(name, replicas=2))
     status = await wait_status(runtime, name, serving(1, 2), "two replicas")
     assert status.desired_replicas == 2
-    await runtime.apply(make_spec(name, backend.model, replicas=1))
+    await runtime.apply(backend.spec(name, replicas=1))
     await wait_status(runtime, name, lambda s: serving(1, 1)(s) and s.desired_replicas == 1, "one again")
     assert await answers(backend, http, name)
     await runtime.delete(name)
@@ -78,12 +95,12 @@ async def test_a_new_release_rolls_out_and_a_stale_one_is_ignored(
     backend: Backend, http: httpx.AsyncClient, name: str
 ) -> None:
     runtime = backend.runtime
-    await runtime.apply(make_spec(name, backend.model))
+    await runtime.apply(backend.spec(name))
     await wait_status(runtime, name, serving(1, 1), "release 1")
-    await runtime.apply(make_spec(name, backend.model, release=2))
+    await runtime.apply(backend.spec(name, release=2))
     await wait_status(runtime, name, serving(2, 1), "release 2 serving")
     assert await answers(backend, http, name)
-    await runtime.apply(make_spec(name, backend.model, release=1))  # stale: a late retry
+    await runtime.apply(backend.spec(name, release=1))  # stale: a late retry
     assert (await observed(runtime, name)).release == 2
     await runtime.delete(name)
 
@@ -93,7 +110,7 @@ async def test_delete_forgets_and_unknown_names_are_stopped(backend: Backend, na
     assert (await observed(runtime, name)).phase is Phase.STOPPED
     assert runtime.upstream(name) is None and await runtime.logs(name, 5) == []
     await runtime.delete(name)  # unknown: fine
-    await runtime.apply(make_spec(name, backend.model))
+    await runtime.apply(backend.spec(name))
     await wait_status(runtime, name, serving(1, 1), "running")
     await runtime.delete(name)
     await wait_status(runtime, name, lambda s: s.phase is Phase.STOPPED, "gone")

@@ -6,10 +6,14 @@ export type Series = { name: string; color: string; values: (number | null)[] };
 const W = 320;
 const H = 96;
 
-function path(values: (number | null)[], max: number, count: number): string {
+function point(i: number, v: number, max: number, count: number): [number, number] {
   const step = count > 1 ? W / (count - 1) : W;
+  return [i * step, H - (v / max) * (H - 4) - 2];
+}
+
+function path(values: (number | null)[], max: number, count: number): string {
   return values
-    .map((v, i) => (v == null ? null : `${i * step},${H - (v / max) * (H - 4) - 2}`))
+    .map((v, i) => (v == null ? null : point(i, v, max, count).join(",")))
     .filter(Boolean)
     .join(" ");
 }
@@ -30,9 +34,16 @@ export function LineChart({ title, unit, series, format = (v) => v.toFixed(1) }:
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" className="mt-2 h-24 w-full" role="img" aria-label={`${title}: ${latest.join(", ")}`}>
         <line x1="0" y1={H - 1} x2={W} y2={H - 1} stroke="#e2e8f0" />
-        {series.map((s) => (
-          <polyline key={s.name} fill="none" stroke={s.color} strokeWidth="2" vectorEffect="non-scaling-stroke" points={path(s.values, max, count)} />
-        ))}
+        {series.map((s) => {
+          const last = s.values.reduce<number>((found, v, i) => (v == null ? found : i), -1);
+          const [x, y] = last < 0 ? [0, 0] : point(last, s.values[last]!, max, count);
+          return (
+            <g key={s.name}>
+              <polyline fill="none" stroke={s.color} strokeWidth="2" vectorEffect="non-scaling-stroke" points={path(s.values, max, count)} />
+              {last >= 0 && <line x1={x} y1={y} x2={x} y2={y} stroke={s.color} strokeWidth="6" strokeLinecap="round" vectorEffect="non-scaling-stroke" />}
+            </g>
+          );
+        })}
       </svg>
       <ul className="mt-1 flex flex-wrap gap-x-3 text-xs text-slate-700">
         {series.map((s, i) => (

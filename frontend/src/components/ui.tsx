@@ -50,6 +50,7 @@ const STATUS_STYLES: Record<string, string> = {
   Starting: "bg-amber-50 text-amber-800 ring-amber-600/30",
   RollingOut: "bg-amber-50 text-amber-800 ring-amber-600/30",
   Failed: "bg-red-50 text-red-800 ring-red-600/30",
+  Idle: "bg-sky-50 text-sky-800 ring-sky-600/30",
 };
 
 export function StatusBadge({ status }: { status: string }) {
@@ -208,8 +209,12 @@ export function TextField({ label, hint, ...props }: { label: string; hint?: str
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
         {label}
       </label>
-      <input id={id} className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-600" {...props} />
-      {hint && <p className="mt-1 text-xs text-slate-600">{hint}</p>}
+      <input id={id} aria-describedby={hint ? `${id}-hint` : undefined} className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-600" {...props} />
+      {hint && (
+        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-600">
+          {hint}
+        </p>
+      )}
     </div>
   );
 }

@@ -20,7 +20,7 @@ from kubeserve.accounts import api_keys
 from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.config import Settings
 from kubeserve.deployments.repository import DeploymentRepository
-from kubeserve.deployments.upstream import UpstreamPool, UpstreamUnavailable
+from kubeserve.deployments.upstream import AnswerTooLarge, UpstreamPool, UpstreamUnavailable
 from kubeserve.errors import KubeServeError, NotFound, ServiceUnavailable, Unauthorized
 from kubeserve.orm import User
 from kubeserve.runtime.base import TOKEN_HEADER, Runtime, Upstream
@@ -56,12 +56,15 @@ class Call:
     path: str  # after /predict/{name}: "" or "v2/..."
     content_type: str | None
     credential: str | None  # bearer token or API key
+    passed: tuple[tuple[str, str], ...] = ()  # headers the replica needs (see PASSED_HEADERS)
 
 
 @dataclass(frozen=True)
 class Admission:
-    """An admitted call: the replica path to call, and who called (for the request log)."""
+    """An admitted call: the deployment (the call may name a model), the replica path to
+    call, and who called (for the request log)."""
 
+    name: str
     path: str
     caller: str  # "owner" (login token), "api_key", or "public" (a public deployment)
 
@@ -73,6 +76,12 @@ class Answer:
     body: bytes
     upstream: Upstream | None = None  # the replica that answered
     rows: int = 0  # rows it predicted
+    header_length: bytes = b""  # V2 binary extension: Inference-Header-Content-Length
+
+
+# Request headers forwarded to the replica besides Content-Type: compressed bodies and the V2
+# binary tensor extension (its answer's Inference-Header-Content-Length comes back too).
+PASSED_HEADERS = frozenset({b"content-encoding", b"inference-header-content-length"})
 
 
 class Gateway:
@@ -90,6 +99,7 @@ class Gateway:
             key_cache,
         )
         self._targets: dict[str, Target] = {}
+        self._by_model: dict[tuple[int, str], tuple[str, float]] = {}  # (caller, model) -> deployment
         self._upstream = UpstreamPool(connect_timeout=2.0)
 
     async def close(self) -> None:
@@ -100,31 +110,41 @@ class Gateway:
         self._targets.pop(name, None)
 
     async def admit(self, call: Call) -> Admission:
-        """Check the caller before any body is read."""
-        target = await self._target(call.name)
+        """Check the caller before any body is read. `call.name` is a deployment's name, or
+        the name of one of the caller's models: then its newest deployment."""
+        name = call.name
+        try:
+            target = await self._target(name)
+        except NotFound:
+            name = await self._model_deployment(call)
+            target = await self._target(name)
         caller = "public" if target.public else await self._authorize(call.credential, target)
-        return Admission(_upstream_path(call.path), caller)
+        return Admission(name, _upstream_path(call.path), caller)
 
-    async def forward(self, call: Call, upstream: str, body: bytes) -> Answer:
+    async def forward(self, call: Call, admission: Admission, body: bytes) -> Answer:
         """Send an admitted call to a ready replica; once more to another if the first could
         not be reached — but never a request its replica may have died of (a poison input
         would kill every replica in turn), unless that replica was stopped from outside."""
-        headers = {"Content-Type": call.content_type or "application/json"}
+        headers = {"Content-Type": call.content_type or "application/json", **dict(call.passed)}
         traffic = self.runtime.traffic
         for attempt in (1, 2):
-            target = await self._pick(call.name)
+            target = await self._pick(admission.name)
             try:
-                return await self._send(target, call.method, upstream, body, headers)
+                return await self._send(target, call.method, admission.path, body, headers)
             except TimeoutError as exc:
                 if traffic is not None:  # stuck: no more traffic until it shows it is ready
-                    traffic.unreachable(call.name, target)
+                    traffic.unreachable(admission.name, target)
                 raise GatewayTimeout(
                     f"the model did not answer within {self.settings.gateway_timeout_seconds:g} s"
                 ) from exc
+            except AnswerTooLarge as exc:  # not resent: another replica would answer the same
+                raise BadGateway(f"the model's answer is too large ({exc})") from None
             except UpstreamUnavailable as exc:
                 if traffic is not None:
-                    traffic.unreachable(call.name, target)
-                if exc.sent and not (traffic is not None and await traffic.replayable(call.name, target)):
+                    traffic.unreachable(admission.name, target)
+                if exc.sent and not (
+                    traffic is not None and await traffic.replayable(admission.name, target)
+                ):
                     raise BadGateway(
                         "the model's replica failed while processing this request (its process "
                         "exited or dropped the connection); the request was not retried, since "
@@ -145,13 +165,14 @@ class Gateway:
         if traffic is not None:
             traffic.began(target)
         try:
-            status, content_type, content, rows = await self._upstream.request(
+            status, content_type, content, rows, header_length = await self._upstream.request(
                 target.address, method, path, headers, body, self.settings.gateway_timeout_seconds
             )
         finally:
             if traffic is not None:
                 traffic.ended(target)
-        return Answer(status, content_type.decode("latin-1") or "application/json", content, target, rows)
+        kind = content_type.decode("latin-1") or "application/json"
+        return Answer(status, kind, content, target, rows, header_length)
 
     async def _pick(self, name: str) -> Upstream:
         target = self.runtime.upstream(name)
@@ -197,6 +218,30 @@ class Gateway:
         )
         self._targets[name] = target
         return target
+
+    async def _model_deployment(self, call: Call) -> str:
+        """The caller's newest deployment of their model `call.name`; NotFound otherwise."""
+        caller = await self._caller(call.credential) if call.credential else None
+        if caller is None:
+            raise NotFound("deployment not found")
+        known = self._by_model.get((caller, call.name))
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        async with self.sessionmaker() as session:
+            deployment = await DeploymentRepository(session).newest_of_model(caller, call.name)
+        if deployment is None:
+            raise NotFound("deployment not found")
+        if len(self._by_model) > 10_000:  # bounded: forget everything rather than grow
+            self._by_model.clear()
+        self._by_model[(caller, call.name)] = (deployment.k8s_service_name, time.monotonic() + TARGET_TTL)
+        return deployment.k8s_service_name
+
+    async def _caller(self, credential: str) -> int | None:
+        """The user an API key or a token names (not yet checked against any deployment)."""
+        if credential.startswith("ks_"):
+            return await api_keys.owner_of(self.sessionmaker, self.key_cache, credential)
+        claims = decode_access_token(credential, self.settings.jwt_key)
+        return claims.user_id if claims is not None else None
 
     async def _authorize(self, credential: str | None, target: Target) -> str:
         """The owner's JWT or one of the owner's API keys (which one: the caller's kind);

@@ -13,11 +13,12 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kubeserve.accounts.csrf import cookie_credential, parse_cookie_header
-from kubeserve.deployments.gateway import Admission, Answer, Call, Gateway
+from kubeserve.deployments.gateway import PASSED_HEADERS, Admission, Answer, Call, Gateway
 from kubeserve.errors import KubeServeError, MethodNotAllowed, NotFound, PayloadTooLarge
 from kubeserve.inference.settings import ModelServerSettings
 
 PREFIX = "/api/v1/predict/"
+HEADER_LENGTH = b"inference-header-content-length"
 # The replicas' own limit: a body they would refuse is refused here, before it is buffered.
 MAX_BODY: int = ModelServerSettings.model_fields["max_body_bytes"].default
 
@@ -38,14 +39,17 @@ class GatewayFront:
             call = _parse(scope, self.state.settings.jwt_key)
             _check_length(scope)
             admission = await gateway.admit(call)  # callers are checked before their body is read
-            answer = await gateway.forward(call, admission.path, await _read_body(receive))
+            answer = await gateway.forward(call, admission, await _read_body(receive))
             status = answer.status
-            await _respond(send, answer.status, answer.content_type.encode(), answer.body)
+            passed = [(HEADER_LENGTH, answer.header_length)] if answer.header_length else None
+            await _respond(send, answer.status, answer.content_type.encode(), answer.body, passed)
         except KubeServeError as exc:
             status = exc.status_code
-            body = orjson.dumps({"detail": exc.detail})
+            # V2 clients (Triton's, KServe's) read the reason from "error"
+            v2 = scope["path"][len(PREFIX) :].partition("/")[2].startswith("v2")
+            doc = {"detail": exc.detail, "error": exc.detail} if v2 else {"detail": exc.detail}
             extra = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
-            await _respond(send, exc.status_code, b"application/json", body, extra)
+            await _respond(send, exc.status_code, b"application/json", orjson.dumps(doc), extra)
         except _Disconnected:
             status = 499  # client closed the request (nginx's code): nothing was answered
         finally:
@@ -66,11 +70,12 @@ class GatewayFront:
             metrics.gateway.request("", status)
             return
         upstream = answer.upstream if answer is not None else None
-        metrics.gateway.request(call.name, status)
+        name = admission.name if admission is not None else call.name
+        metrics.gateway.request(name, status)
         if upstream is not None:
-            metrics.gateway.latency(call.name, upstream.replica, seconds)
+            metrics.gateway.latency(name, upstream.replica, seconds)
         self.state.request_log.record(
-            call.name,
+            name,
             upstream.release if upstream is not None else None,
             upstream.replica if upstream is not None else "",
             call.method,
@@ -95,9 +100,12 @@ def _parse(scope: Scope, signing_key: str) -> Call:
     if method not in allowed:
         raise MethodNotAllowed(f"{method} is not allowed here", headers={"Allow": ", ".join(allowed)})
     content_type = credential = api_key = cookie = csrf = None
+    passed = []
     for key, value in scope["headers"]:
         if key == b"content-type":
             content_type = value.decode("latin-1")
+        elif key in PASSED_HEADERS:
+            passed.append((key.decode(), value.decode("latin-1")))
         elif key == b"x-api-key":
             api_key = value.decode("latin-1")
         elif key == b"authorization" and value[:7].lower() == b"bearer ":
@@ -108,7 +116,7 @@ def _parse(scope: Scope, signing_key: str) -> Call:
             csrf = value.decode("latin-1")
     if not (api_key or credential) and cookie:  # the dashboard's try-it form: a browser session
         credential = cookie_credential(method, parse_cookie_header(cookie), csrf, signing_key)
-    return Call(name, method, rest, content_type, api_key or credential)
+    return Call(name, method, rest, content_type, api_key or credential, tuple(passed))
 
 
 def _check_length(scope: Scope) -> None:

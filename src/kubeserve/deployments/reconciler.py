@@ -4,27 +4,36 @@ Services write rows and `kick` after commit; at start-up every row is re-applied
 restarted control plane brings its deployments back. A sync loop reads the runtime's one
 cached observation per tick and writes what it reports (Starting/Running/Failed, rollout
 results) back to the rows.
+
+Several control planes (Kubernetes): any of them may apply (server-side apply of the same
+desired state is idempotent), but only the one `runtime.leading` says leads runs the sync
+loop: it discovers deployments other replicas created, writes status back, points a refused
+rollout back at what serves and re-applies everything every `resync_seconds`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import math
 import time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kubeserve.config import Settings
 from kubeserve.deployments.repository import DeploymentRepository, DeploymentRow, ReleaseRepository
+from kubeserve.errors import KubeServeError
 from kubeserve.observability.metrics import ControlPlaneMetrics
 from kubeserve.orm import Deployment
-from kubeserve.registry.build import requirements_key
+from kubeserve.registry.build import code_key, requirements_key
 from kubeserve.runtime.base import STOPPED, Autoscaling, DeploymentSpec, Phase, Runtime, RuntimeStatus
 from kubeserve.storage.base import ArtifactStore
 
 log = logging.getLogger(__name__)
 SYNC_INTERVAL = 0.2
+DISCOVER_EVERY = 5  # ticks between looks for deployments another control plane created
 
 
 class Reconciler:
@@ -42,14 +51,28 @@ class Reconciler:
         self._lock = asyncio.Lock()
         self._sync_task: asyncio.Task[None] | None = None
         self._active: dict[int, int] = {}  # deployment id -> release already recorded as Active
+        self._resynced = -math.inf  # when every row was last re-applied (while leading)
+        self._refused: list[int] = []  # refused rollouts this tick: re-apply what serves
 
     async def start(self) -> None:
-        """Re-apply every deployment (after a restart) and start writing status back."""
+        """Start observing; when leading, re-apply every deployment (after a restart) at once."""
+        try:
+            await self.runtime.observe()  # Kubernetes: the watches fill the gateway's cache
+        except KubeServeError as exc:  # the sync loop keeps trying
+            log.warning("runtime not ready at start-up: %s", exc.detail)
+        if self.runtime.leading:
+            await self._apply_all()
+        self._sync_task = asyncio.create_task(self._sync_loop(), name="reconciler-sync")
+
+    async def _apply_all(self) -> None:
         async with self.sessionmaker() as session:
             rows = await DeploymentRepository(session).list_rows()
         for row in rows:
-            await self._apply(row)
-        self._sync_task = asyncio.create_task(self._sync_loop(), name="reconciler-sync")
+            try:
+                await self._apply(row)
+            except KubeServeError as exc:  # one deployment's trouble must not stop the others
+                log.warning("deployment %s: %s", row.deployment.id, exc.detail)
+        self._resynced = time.monotonic()
 
     async def close(self) -> None:
         if self._sync_task is not None:
@@ -99,19 +122,36 @@ class Reconciler:
             sha256=version.sha256 or "",
             replicas=d.replicas,
             autoscaling=Autoscaling(auto["min"], auto["max"], auto["target_in_flight"]) if auto else None,
+            code_uri=self.store.uri(code_key(version.s3_path))
+            if (version.signature or {}).get("code")
+            else None,
         )
 
     async def _sync_loop(self) -> None:
-        while True:
+        for tick in itertools.count():
             began = time.perf_counter()
             try:
-                await self._sync_once()
+                if not self.runtime.leading:
+                    self._resynced = -math.inf  # when we lead again, re-apply everything first
+                elif time.monotonic() - self._resynced >= self.settings.resync_seconds:
+                    await self._apply_all()
+                elif tick % DISCOVER_EVERY == 0:
+                    await self._discover()
+                if self.runtime.leading:
+                    await self._sync_once()
             except Exception:  # keep syncing; a transient DB error must not stop the loop
                 self.metrics.reconcile_errors.inc()
                 log.exception("reconciler sync failed")
             self.metrics.reconcile_passes.inc()
             self.metrics.reconcile_duration.observe(time.perf_counter() - began)
             await asyncio.sleep(SYNC_INTERVAL)
+
+    async def _discover(self) -> None:
+        """Apply deployments this process has not seen (created through another replica)."""
+        async with self.sessionmaker() as session:
+            names = await DeploymentRepository(session).names()
+        for deployment_id in names.keys() - self._names.keys():
+            await self.kick(deployment_id)
 
     async def _sync_once(self) -> None:
         async with self._lock:
@@ -126,6 +166,7 @@ class Reconciler:
             raise
 
     async def _sync_rows(self, managed: dict[int, str]) -> None:
+        self._refused = []
         async with self.sessionmaker() as session:
             rows = await DeploymentRepository(session).get_many(list(managed))
             observed = await self.runtime.observe()
@@ -137,6 +178,8 @@ class Reconciler:
                 await self._sync_one(session, deployment, observed.get(name, STOPPED))
             if session.dirty:
                 await session.commit()
+        for deployment_id in self._refused:  # the runtime goes back to what serves
+            await self.kick(deployment_id)
 
     async def _sync_one(self, session: AsyncSession, deployment: Deployment, status: RuntimeStatus) -> None:
         if status.failed_release is not None and status.failed_release == deployment.release:
@@ -173,6 +216,7 @@ class Reconciler:
         if serving is not None:
             deployment.version_id, deployment.release = serving.version_id, serving.revision
         deployment.error = f"release {failed.revision if failed else '?'} failed: {status.message}"
+        self._refused.append(deployment.id)
         log.warning("deployment %s: %s", deployment.id, deployment.error)
 
 

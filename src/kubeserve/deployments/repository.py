@@ -53,8 +53,25 @@ class DeploymentRepository(Repository[Deployment]):
         found = await self.list(self.select().where(Deployment.id.in_(ids)))
         return {d.id: d for d in found}
 
+    async def names(self) -> dict[int, str]:
+        """Every deployment's id and runtime name (what the leading reconciler must manage)."""
+        result = await self.session.execute(select(Deployment.id, Deployment.k8s_service_name))
+        return {id_: name for id_, name in result.all()}
+
     async def get_by_name(self, name: str) -> Deployment | None:
         return await self.one_or_none(self.select().where(Deployment.k8s_service_name == name))
+
+    async def newest_of_model(self, user_id: int, model_name: str) -> Deployment | None:
+        """The user's newest deployment of their model called `model_name`."""
+        statement = (
+            self.select()
+            .join(ModelVersion, ModelVersion.id == Deployment.version_id)
+            .join(Model, Model.id == ModelVersion.model_id)
+            .where(Model.user_id == user_id, Model.name == model_name)
+            .order_by(Deployment.id.desc())
+            .limit(1)
+        )
+        return await self.one_or_none(statement)
 
 
 class ReleaseRepository(Repository[Release]):

@@ -11,16 +11,22 @@ reused.
 from __future__ import annotations
 
 import asyncio
+import functools
 from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 import httptools
 
 HeaderList = dict[str, str] | list[tuple[bytes, bytes]]
-# status, content type, body, rows predicted (a replica's X-KubeServe-Rows; 0 when absent)
-Reply = tuple[int, bytes, bytes, int]
+# status, content type, body, rows predicted (a replica's X-KubeServe-Rows; 0 when absent),
+# Inference-Header-Content-Length (b"" when absent: only V2 binary answers carry it)
+Reply = tuple[int, bytes, bytes, int, bytes]
 ROWS_HEADER = b"x-kubeserve-rows"
+HEADER_LENGTH = b"inference-header-content-length"
 UNIX_PREFIX = "unix:"  # `unix:/abs/path.sock`: HTTP over a Unix domain socket
+# A replica runs user code: an answer larger than this is refused while it streams in, so no
+# replica can fill the control plane's memory (the gateway's and the metrics sampler's).
+MAX_ANSWER = 64 * 1024 * 1024
 
 
 class UpstreamUnavailable(ConnectionError):
@@ -34,6 +40,10 @@ class UpstreamUnavailable(ConnectionError):
         self.sent = sent
 
 
+class AnswerTooLarge(UpstreamUnavailable):
+    """The replica's answer grew past the pool's limit; the connection was dropped."""
+
+
 class _Dropped(Exception):
     def __init__(self, answered: bool, sent: bool = True) -> None:
         super().__init__("connection closed before a full response")
@@ -44,14 +54,15 @@ class _Dropped(Exception):
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; at most one request in flight."""
 
-    def __init__(self, idle: list[_Connection]) -> None:
+    def __init__(self, idle: list[_Connection], max_answer: int = MAX_ANSWER) -> None:
         self.idle = idle  # the pool's idle list for this (host, port)
+        self.max_answer, self.size = max_answer, 0
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[Reply] | None = None
         self.open, self.answered, self.keep_alive = True, False, False
         self.headed, self.framed = False, False  # unframed body: it ends at EOF
-        self.content_type = b""
+        self.content_type = self.header_length = b""
         self.rows = 0
         self.chunks: list[bytes] = []
 
@@ -66,7 +77,7 @@ class _Connection(asyncio.Protocol):
         if waiter is None or waiter.done():
             return
         if self.headed and not self.framed and exc is None:
-            waiter.set_result((self.parser.get_status_code(), self.content_type, self._body(), self.rows))
+            waiter.set_result(self._reply())
         else:
             waiter.set_exception(_Dropped(self.answered))
 
@@ -86,6 +97,8 @@ class _Connection(asyncio.Protocol):
             self.content_type = value
         elif name == ROWS_HEADER and value.isdigit():
             self.rows = int(value)
+        elif name == HEADER_LENGTH:
+            self.header_length = value
         elif name in (b"content-length", b"transfer-encoding"):
             self.framed = True
 
@@ -93,22 +106,31 @@ class _Connection(asyncio.Protocol):
         self.headed = True
 
     def on_body(self, body: bytes) -> None:
+        self.size += len(body)
+        if self.size > self.max_answer:
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(AnswerTooLarge(f"the answer is larger than {self.max_answer} bytes"))
+            self.chunks = []
+            self.close()
+            return
         self.chunks.append(body)
 
     def on_message_complete(self) -> None:
         waiter, self.waiter = self.waiter, None
         self.keep_alive = self.parser.should_keep_alive()
         if waiter is not None and not waiter.done():
-            waiter.set_result((self.parser.get_status_code(), self.content_type, self._body(), self.rows))
+            waiter.set_result(self._reply())
 
-    def _body(self) -> bytes:
-        return self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+    def _reply(self) -> Reply:
+        body = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+        return self.parser.get_status_code(), self.content_type, body, self.rows, self.header_length
 
     def send(self, head: bytes, body: bytes) -> asyncio.Future[Reply]:
         assert self.transport is not None and self.waiter is None
         self.waiter = asyncio.get_running_loop().create_future()
         self.answered = self.keep_alive = self.headed = self.framed = False
-        self.content_type, self.chunks, self.rows = b"", [], 0
+        self.content_type, self.chunks, self.rows, self.size, self.header_length = b"", [], 0, 0, b""
         try:
             if len(body) < 65536:
                 self.transport.write(head + body)
@@ -134,15 +156,17 @@ class _Connection(asyncio.Protocol):
 class UpstreamPool:
     """Keep-alive HTTP/1.1 connections to replicas, reused per target (host and port, or socket)."""
 
-    def __init__(self, max_idle_per_host: int = 256, connect_timeout: float = 2.0) -> None:
-        self.max_idle, self.connect_timeout = max_idle_per_host, connect_timeout
+    def __init__(
+        self, max_idle_per_host: int = 256, connect_timeout: float = 2.0, max_answer: int = MAX_ANSWER
+    ) -> None:
+        self.max_idle, self.connect_timeout, self.max_answer = max_idle_per_host, connect_timeout, max_answer
         self._idle: dict[tuple[str, int], list[_Connection]] = {}
         self._hosts: dict[str, tuple[str, int, bytes]] = {}  # port -1: host is a socket path
 
     async def request(
         self, base_url: str, method: str, path: str, headers: HeaderList, body: bytes, timeout: float
     ) -> Reply:
-        """Send one request; return (status, content-type, body, rows).
+        """Send one request; return (status, content-type, body, rows, V2 binary header length).
 
         `path` is decoded (it is percent-encoded here). Raises UpstreamUnavailable or
         TimeoutError (after `timeout` seconds in all, connecting included).
@@ -197,13 +221,14 @@ class UpstreamPool:
     async def _connect(self, host: str, port: int, deadline: float, sent: bool = False) -> _Connection:
         loop = asyncio.get_running_loop()
         idle = self._idle.setdefault((host, port), [])
+        factory = functools.partial(_Connection, idle, self.max_answer)
         where = host if port < 0 else f"{host}:{port}"
         try:
             async with asyncio.timeout_at(min(deadline, loop.time() + self.connect_timeout)):
                 if port < 0:
-                    _, conn = await loop.create_unix_connection(lambda: _Connection(idle), host)
+                    _, conn = await loop.create_unix_connection(factory, host)
                 else:
-                    _, conn = await loop.create_connection(lambda: _Connection(idle), host, port)
+                    _, conn = await loop.create_connection(factory, host, port)
         except TimeoutError:
             if loop.time() >= deadline:
                 raise

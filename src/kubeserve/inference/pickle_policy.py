@@ -109,6 +109,11 @@ DANGEROUS_NAMES = frozenset(
 )
 
 
+# Modules of allowed packages that run what they are given under harmless names
+# (`numpy.testing._private.utils.runstring` is `exec`; `numpy.ctypeslib.load_library` dlopens).
+DANGEROUS_MODULES = frozenset({"testing", "_testing", "tests", "_private", "f2py", "distutils", "ctypeslib"})
+
+
 def refused(globals_: Iterable[str], extra_modules: Iterable[str] = ()) -> list[str]:
     """The `module:name` globals outside the allow-list (`extra_modules`: the user's own code)."""
     packages = ALLOWED_PACKAGES | {m.split(".")[0] for m in extra_modules if m}
@@ -116,7 +121,10 @@ def refused(globals_: Iterable[str], extra_modules: Iterable[str] = ()) -> list[
     for item in globals_:
         module, _, name = item.partition(":")
         allowed = item in ALLOWED_GLOBALS or module.split(".")[0] in packages
-        if not allowed or DANGEROUS_NAMES.intersection(name.split(".")):
+        dangerous = DANGEROUS_NAMES.intersection(name.split(".")) or DANGEROUS_MODULES.intersection(
+            module.split(".")
+        )
+        if not allowed or dangerous:
             bad.append(item)
     return bad
 

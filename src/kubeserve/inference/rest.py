@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from kubeserve.inference.dataplane import DataPlane
 
 log = logging.getLogger("kubeserve.inference")
-OPEN_PATHS = frozenset({"/health"})
+# Probes carry no secret (a kubelet's httpGet headers would sit in the pod spec): liveness and
+# readiness answer without the token; they reveal only whether the model loaded.
+OPEN_PATHS = frozenset({"/health", "/ready"})
 HEADER_LENGTH = b"inference-header-content-length"  # V2 binary tensor data extension
 OCTET_STREAM = b"application/octet-stream"
 

@@ -67,7 +67,7 @@ class Sampler:
         """One replica's /metrics, read with its own token (which never leaves this process)."""
         headers = {TOKEN_HEADER: target.upstream.token} if target.upstream.token else {}
         try:
-            status, _, body, _ = await self._pool.request(
+            status, _, body, _, _ = await self._pool.request(
                 target.upstream.address, "GET", "/metrics", headers, b"", SCRAPE_TIMEOUT
             )
         except (UpstreamUnavailable, TimeoutError) as exc:

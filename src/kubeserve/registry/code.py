@@ -3,8 +3,8 @@
 A `.py` file, or a `.zip`/`.tar.gz` archive of modules and packages, is checked and repacked
 into one zip (stored as `code.zip` next to the model) that build and replicas put on
 `sys.path` as it is (Python imports from zips): nothing is ever extracted. Refused: absolute
-paths, `..`, links and devices, more than MAX_FILES entries, and more than `limit` bytes
-unpacked (counted while reading, so an archive bomb stops at the limit).
+paths, `..`, links and devices, more than MAX_FILES entries (directories included), and more
+than `limit` bytes unpacked (counted while reading, so an archive bomb stops at the limit).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def pack(source: Path, filename: str, dest: Path, limit: int) -> list[str]:
                 raise Unprocessable(
                     f"code_file {name!r}: a module file name must be a Python name, like my_code.py"
                 )
+            budget.entry()
             with source.open("rb") as fh:
                 out.writestr(name, budget.read(fh, name))
         elif lower.endswith(".zip"):
@@ -58,10 +59,14 @@ class _Budget:
     def __init__(self, limit: int) -> None:
         self.limit, self.left, self.files = limit, limit, 0
 
-    def read(self, fh: IO[bytes], name: str) -> bytes:
+    def entry(self) -> None:
+        """Count one archive entry, whatever it is (directories and caches too: each costs
+        the control plane time and memory to walk)."""
         self.files += 1
         if self.files > MAX_FILES:
-            raise Unprocessable(f"code_file holds more than {MAX_FILES} files")
+            raise Unprocessable(f"code_file holds more than {MAX_FILES} entries")
+
+    def read(self, fh: IO[bytes], name: str) -> bytes:
         data = fh.read(self.left + 1)
         self.left -= len(data)
         if self.left < 0:
@@ -87,6 +92,7 @@ def _from_zip(source: Path, out: zipfile.ZipFile, budget: _Budget) -> None:
         raise Unprocessable(f"code_file is not a valid zip: {exc}") from None
     with archive:
         for info in archive.infolist():
+            budget.entry()
             name = _safe_name(info.filename)
             if info.is_dir() or _skipped(name):
                 continue
@@ -99,8 +105,9 @@ def _from_zip(source: Path, out: zipfile.ZipFile, budget: _Budget) -> None:
                 raise Unprocessable(f"code_file entry {name!r} is corrupt: {exc}") from None
 
 
-def _members(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+def _members(archive: tarfile.TarFile, budget: _Budget) -> Iterator[tarfile.TarInfo]:
     for member in archive:
+        budget.entry()
         name = _safe_name(member.name)
         if member.isdir() or _skipped(name):
             continue
@@ -112,7 +119,7 @@ def _members(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
 def _from_tar(source: Path, out: zipfile.ZipFile, budget: _Budget) -> None:
     try:
         with tarfile.open(source, "r:gz") as archive:
-            for member in _members(archive):
+            for member in _members(archive, budget):
                 fh = archive.extractfile(member)
                 assert fh is not None
                 out.writestr(_safe_name(member.name), budget.read(fh, member.name))

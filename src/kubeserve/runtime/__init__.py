@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 def build_runtime(settings: Settings, store: ArtifactStore) -> Runtime:
     """The backend `KUBESERVE_RUNTIME` names."""
+    if settings.runtime == "kubernetes":
+        from kubeserve.runtime.kubernetes import KubernetesRuntime
+
+        return KubernetesRuntime(settings, store)
     from kubeserve.runtime.local import LocalRuntime
 
     return LocalRuntime(settings, store)

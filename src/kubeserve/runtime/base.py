@@ -54,6 +54,7 @@ class DeploymentSpec:
     sha256: str
     replicas: int  # with autoscaling: where it starts, within the bounds
     autoscaling: Autoscaling | None = None
+    code_uri: str | None = None  # the user's shipped code (code.zip beside the model), if any
 
 
 TOKEN_HEADER = "X-KubeServe-Token"  # a replica refuses every request but /health without it

@@ -7,7 +7,7 @@ import os
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -146,7 +146,9 @@ class S3Store:
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{check_key(key)}"
 
-    async def presigned_get(self, key: str, expires: timedelta) -> str:
-        """A URL that reads this one object until `expires` from now, and nothing else:
-        what a pod gets instead of storage keys."""
-        return await self._run(key, self._client.presigned_get_object, self.bucket, check_key(key), expires)
+    async def presigned_get(self, key: str, expires: timedelta, request_date: datetime | None = None) -> str:
+        """A URL that reads this one object, and nothing else, until `expires` after
+        `request_date` (default now): what a pod gets instead of storage keys."""
+        return await self._run(
+            key, self._client.presigned_get_object, self.bucket, check_key(key), expires, None, request_date
+        )

@@ -76,10 +76,18 @@ function DeploymentView() {
       )}
       <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-2">
         <Card title="Endpoint" id="endpoint">
-          <Endpoint deployment={d} sig={sig} />
+          {version.data ? <Endpoint deployment={d} sig={sig} /> : <LoadingState label="Loading the model's signature" />}
         </Card>
         <Card title="Try it" id="tryit">
-          {d.status === "Running" ? <TryIt deployment={d} sig={sig} /> : <p className="text-sm text-slate-600">The form is ready once a replica is running ({d.status.toLowerCase()} now).</p>}
+          {!version.data ? (
+            <LoadingState label="Loading the model's signature" />
+          ) : d.status === "Running" || d.status === "Idle" ? (
+            <TryIt deployment={d} sig={sig} key={d.version_id} />
+          ) : (
+            <p className="text-sm text-slate-600">
+              {d.status === "Stopped" ? "The deployment is parked (0 replicas): scale it up to try it." : `The form is ready once a replica is running (${d.status.toLowerCase()} now).`}
+            </p>
+          )}
         </Card>
         <div className="lg:col-span-2">
           <Card title="Live stats" id="stats">

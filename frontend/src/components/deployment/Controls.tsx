@@ -23,7 +23,8 @@ export function Controls({ deployment }: { deployment: Deployment }) {
         ? { autoscaling: { min: num("min"), max: num("max"), target_in_flight: num("target") } }
         : { autoscaling: null, replicas: num("replicas") },
     );
-    setSaved(autoscale ? "Autoscaling saved." : `Scaling to ${num("replicas")} replica(s).`);
+    const replicas = num("replicas");
+    setSaved(autoscale ? "Autoscaling saved." : replicas === 0 ? "Parked: no replica runs." : `Scaling to ${replicas} replica(s).`);
   }
 
   return (
@@ -35,12 +36,12 @@ export function Controls({ deployment }: { deployment: Deployment }) {
         </label>
         {autoscale ? (
           <div className="grid grid-cols-3 gap-3">
-            <TextField label="Min" name="min" id="scale-min" type="number" min={1} max={10} defaultValue={scaling?.min ?? 1} />
+            <TextField label="Min" name="min" id="scale-min" type="number" min={0} max={10} defaultValue={scaling?.min ?? 1} hint="0: scale to zero when idle" />
             <TextField label="Max" name="max" id="scale-max" type="number" min={1} max={10} defaultValue={scaling?.max ?? 3} />
             <TextField label="Target" name="target" id="scale-target" type="number" min={1} step="any" defaultValue={scaling?.target_in_flight ?? 4} />
           </div>
         ) : (
-          <TextField label="Replicas" name="replicas" id="scale-replicas" type="number" min={1} max={10} defaultValue={deployment.replicas} />
+          <TextField label="Replicas" name="replicas" id="scale-replicas" type="number" min={0} max={10} defaultValue={deployment.replicas} hint="0 parks the deployment: no replica runs until you scale it up." />
         )}
         <Button type="submit" tone="secondary" disabled={update.isPending}>
           Apply
@@ -59,7 +60,7 @@ export function Controls({ deployment }: { deployment: Deployment }) {
           aria-labelledby="public-label"
           disabled={update.isPending}
           onClick={() => update.mutate({ public: !deployment.public })}
-          className={`relative h-6 w-11 shrink-0 rounded-full transition-colors ${deployment.public ? "bg-indigo-600" : "bg-slate-300"}`}
+          className={`relative h-6 w-11 shrink-0 rounded-full transition-colors ${deployment.public ? "bg-indigo-600" : "bg-slate-500"}`}
         >
           <span aria-hidden className={`absolute top-0.5 h-5 w-5 rounded-full bg-white shadow transition-transform ${deployment.public ? "translate-x-5" : "translate-x-0.5"}`} />
         </button>

@@ -23,8 +23,14 @@ async def localized(spec: DeploymentSpec, settings: Settings, store: ArtifactSto
     _, req_key = parse_uri(spec.requirements_uri)
     cache = (settings.data_dir / "artifact-cache" / str(spec.version_id)).resolve()
     model_path, req_path = cache / Path(key).name, cache / "requirements.txt"
-    if not model_path.exists():  # the model last: its presence means both are complete
+    code_path = cache / "code.zip" if spec.code_uri else None
+    if not model_path.exists():  # the model last: its presence means all are complete
         cache.mkdir(parents=True, exist_ok=True)
         await store.fetch_to(req_key, req_path)
+        if spec.code_uri and code_path:
+            await store.fetch_to(parse_uri(spec.code_uri)[1], code_path)
         await store.fetch_to(key, model_path)
-    return replace(spec, artifact_uri=f"file://{model_path}", requirements_uri=f"file://{req_path}")
+    code_uri = f"file://{code_path}" if code_path else None
+    return replace(
+        spec, artifact_uri=f"file://{model_path}", requirements_uri=f"file://{req_path}", code_uri=code_uri
+    )

@@ -223,7 +223,8 @@ class Replica:
         requirements = local_path(self.spec.requirements_uri) if self.spec.requirements_uri else None
         packages = packages_dir(self.services.settings, self.spec.version_id)
         assert artifact is not None, "local replicas read local files"
-        return ReplicaFiles(artifact, requirements, None, packages)
+        code = local_path(self.spec.code_uri) if self.spec.code_uri else None
+        return ReplicaFiles(artifact, requirements, code, packages)
 
     async def _watch(self, proc: Process, http: httpx.AsyncClient, url: str, token: str) -> None:
         """Until the process exits, or stays unreachable after the gateway reported it."""

@@ -1,0 +1,276 @@
+"""`KubernetesRuntime`: deployments as Deployments in per-tenant namespaces, observed by watches.
+
+One lightkube AsyncClient, one field manager (`kubeserve`), server-side apply of what
+`objects.py` builds. Three watches (Deployments, Pods, Services labelled managed-by=kubeserve,
+all namespaces) keep an in-memory cache: `observe()` and `upstream()` read it, never the API.
+The gateway reaches a deployment through its Service's ClusterIP with the deployment's token.
+
+Per process: the caches and the set of tenants already set up; nothing that must agree across
+control-plane replicas (tokens are derived from the signing key, presigned URLs from the day).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lightkube import ALL_NS, ApiError, AsyncClient, KubeConfig
+from lightkube.codecs import from_dict
+from lightkube.generic_resource import create_namespaced_resource
+from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.autoscaling_v2 import HorizontalPodAutoscaler
+from lightkube.resources.core_v1 import Pod, Secret, Service
+from lightkube.types import CascadeType
+
+from kubeserve.config import Settings
+from kubeserve.runtime.base import STOPPED, DeploymentSpec, RuntimeFailure, RuntimeStatus, Upstream
+from kubeserve.runtime.kubernetes import objects, status
+from kubeserve.runtime.kubernetes.lease import LeaderElection
+from kubeserve.storage import ArtifactStore, S3Store, parse_uri
+
+log = logging.getLogger(__name__)
+FIELD_MANAGER = "kubeserve"
+SELECTOR: dict[str, Any] = dict(objects.MANAGED_BY)
+URL_LIFETIME = timedelta(days=7)  # S3's longest; signed at the day's start: >= 6 days left
+ServiceMonitor = create_namespaced_resource(
+    "monitoring.coreos.com", "v1", "ServiceMonitor", "servicemonitors"
+)
+Doc = dict[str, Any]
+SYNC_TIMEOUT = 10.0
+
+
+class KubernetesRuntime:
+    traffic = None  # the Service balances; the HPA scales on CPU
+
+    def __init__(self, settings: Settings, store: ArtifactStore, client: AsyncClient | None = None) -> None:
+        if not isinstance(store, S3Store):
+            raise ValueError(
+                "KUBESERVE_RUNTIME=kubernetes needs KUBESERVE_STORAGE=s3: pods read artifacts over HTTP"
+            )
+        self.settings, self.store = settings, store
+        config = (
+            KubeConfig.from_file(settings.kubeconfig)
+            if settings.kubeconfig
+            else KubeConfig.from_service_account()
+        )
+        self.client = client or AsyncClient(config, field_manager=FIELD_MANAGER, trust_env=False)
+        self.leader = LeaderElection(self.client, settings)
+        self._deployments: dict[str, Doc] = {}  # by deployment name (names are unique)
+        self._pods: dict[str, Doc] = {}  # by uid
+        self._services: dict[str, Doc] = {}  # by name
+        self._ready: dict[str, set[str]] = {}  # deployment name -> uids of its ready pods
+        self._tenants: set[int] = set()
+        self._namespaces: dict[str, str] = {}  # name -> namespace, known before the watch says
+        self._synced: dict[str, asyncio.Event] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._service_monitors: bool | None = None
+
+    @property
+    def leading(self) -> bool:
+        return self.leader.leading
+
+    def _start(self) -> None:
+        if self._tasks:
+            return
+        for kind, cache in ((Deployment, self._deployments), (Pod, self._pods), (Service, self._services)):
+            self._synced[kind.__name__] = asyncio.Event()
+            self._tasks.append(asyncio.create_task(self._watch(kind, cache), name=f"watch-{kind.__name__}"))
+        self._tasks.append(asyncio.create_task(self.leader.run(), name="leader-election"))
+
+    async def _synced_all(self) -> None:
+        """The first listing of every watched kind is in the cache (once, at start-up)."""
+        self._start()
+        try:
+            async with asyncio.timeout(SYNC_TIMEOUT):
+                await asyncio.gather(*(e.wait() for e in self._synced.values()))
+        except TimeoutError:
+            raise RuntimeFailure("the Kubernetes API server does not answer; retrying") from None
+
+    # --- the contract -------------------------------------------------------------------------
+
+    async def apply(self, spec: DeploymentSpec) -> None:
+        await self._synced_all()
+        if not self._current(spec):
+            return
+        try:
+            if spec.owner_id not in self._tenants:
+                quota = objects.Quota(
+                    self.settings.kubernetes_quota_cpu,
+                    self.settings.kubernetes_quota_memory,
+                    self.settings.kubernetes_quota_pods,
+                )
+                for doc in objects.tenant_objects(spec.owner_id, self.settings, quota):
+                    await self._apply(doc)
+                self._tenants.add(spec.owner_id)
+            urls = objects.ArtifactUrls(
+                await self._presign(spec.artifact_uri),
+                await self._presign(spec.requirements_uri),
+                self.token(spec.name),
+            )
+            self._namespaces[spec.name] = objects.namespace_of(spec.owner_id)
+            monitors = await self._has_service_monitors()
+            for doc in objects.deployment_objects(spec, self.settings, urls, monitors):
+                await self._apply(doc)
+            if spec.autoscaling is None:
+                await self._delete(HorizontalPodAutoscaler, spec.name, objects.namespace_of(spec.owner_id))
+        except ApiError as exc:
+            raise RuntimeFailure(f"the Kubernetes API refused {spec.name}: {exc.status.message}") from exc
+
+    def _current(self, spec: DeploymentSpec) -> bool:
+        """Apply a release only if it is not older than the template's, unless it rolls back a
+        release that failed (the reconciler points a refused rollout back at what serves)."""
+        existing = self._deployments.get(spec.name)
+        if existing is None:
+            return True
+        applied = status.template_release(existing)
+        if spec.release >= applied:
+            return True
+        observed = self._observe_one(spec.name)
+        return observed.failed_release == applied and observed.release == spec.release
+
+    async def delete(self, name: str) -> None:
+        await self._synced_all()
+        existing = self._deployments.get(name) or self._services.get(name)
+        applied = self._namespaces.pop(name, None)
+        ns = existing["metadata"]["namespace"] if existing else applied
+        if ns is None:
+            return
+        kinds: list[Any] = [Deployment, Service, HorizontalPodAutoscaler]
+        if await self._has_service_monitors():
+            kinds.append(ServiceMonitor)
+        for kind in kinds:
+            await self._delete(kind, name, ns)
+        owned: dict[str, Any] = {objects.DEPLOYMENT_LABEL: name}
+        names = [
+            s.metadata.name async for s in self.client.list(Secret, namespace=ns, labels=owned) if s.metadata
+        ]
+        for secret in names:
+            await self._delete(Secret, str(secret), ns)
+        self._deployments.pop(name, None)
+        self._services.pop(name, None)
+
+    async def observe(self) -> Mapping[str, RuntimeStatus]:
+        await self._synced_all()
+        return {name: self._observe_one(name) for name in self._deployments}
+
+    def _observe_one(self, name: str) -> RuntimeStatus:
+        deployment = self._deployments.get(name)
+        if deployment is None:
+            return STOPPED
+        pods = [
+            p for p in self._pods.values() if p["metadata"]["labels"].get(objects.DEPLOYMENT_LABEL) == name
+        ]
+        return status.observe(deployment, pods)
+
+    def upstream(self, name: str) -> Upstream | None:
+        svc = self._services.get(name)
+        if svc is None or not self._ready.get(name):
+            return None
+        ip = svc["spec"].get("clusterIP")
+        return Upstream(f"http://{ip}:{objects.PORT}", self.token(name)) if ip else None
+
+    async def logs(self, name: str, tail: int) -> list[str]:
+        await self._synced_all()
+        lines: list[str] = []
+        for pod in sorted(self._pods.values(), key=lambda p: p["metadata"]["name"]):
+            meta = pod["metadata"]
+            if meta["labels"].get(objects.DEPLOYMENT_LABEL) != name:
+                continue
+            with contextlib.suppress(ApiError):
+                async for line in self.client.log(meta["name"], namespace=meta["namespace"], tail_lines=tail):
+                    lines.append(f"[{meta['name']}] {line.rstrip()}")
+        return lines
+
+    async def close(self) -> None:
+        """Stop watching (the pods keep running: the cluster owns them)."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.leader.release()
+        await self.client.close()
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def token(self, name: str) -> str:
+        """The deployment's replica token: derived, so every control-plane replica agrees."""
+        key = self.settings.jwt_key.encode()
+        return hmac.new(key, f"replica-token:{name}".encode(), hashlib.sha256).hexdigest()
+
+    async def _presign(self, uri: str) -> str:
+        bucket, key = parse_uri(uri)
+        if not bucket:
+            raise RuntimeFailure(f"pods cannot read {uri}: the Kubernetes runtime needs an S3 artifact store")
+        day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        assert isinstance(self.store, S3Store)
+        return await self.store.presigned_get(key, URL_LIFETIME, request_date=day)
+
+    async def _apply(self, doc: Doc) -> None:
+        await self.client.apply(from_dict(doc), field_manager=FIELD_MANAGER, force=True)
+
+    async def _delete(self, kind: Any, name: str, namespace: str) -> None:
+        try:
+            await self.client.delete(kind, name, namespace=namespace, cascade=CascadeType.BACKGROUND)
+        except ApiError as exc:
+            if exc.status.code != 404:
+                raise
+
+    async def _has_service_monitors(self) -> bool:
+        """Whether the cluster serves ServiceMonitors (the Prometheus Operator's CRD)."""
+        if self._service_monitors is None:
+            try:
+                async for _ in self.client.list(
+                    ServiceMonitor, namespace=self.settings.kubernetes_platform_namespace
+                ):
+                    break
+                self._service_monitors = True
+            except ApiError as exc:
+                if exc.status.code not in (403, 404):
+                    raise
+                self._service_monitors = False
+        return self._service_monitors
+
+    def _track(self, pod: Doc, deleted: bool) -> None:
+        """Keep the ready pods per deployment current: `upstream` must not scan pods."""
+        meta = pod["metadata"]
+        ready = self._ready.setdefault(meta["labels"].get(objects.DEPLOYMENT_LABEL, ""), set())
+        if status.is_ready(pod) and not deleted:
+            ready.add(meta["uid"])
+        else:
+            ready.discard(meta["uid"])
+
+    async def _watch(self, kind: Any, cache: dict[str, Doc]) -> None:
+        """List, then watch from the list's resourceVersion; start over on any error."""
+        keyed = (lambda d: d["metadata"]["uid"]) if kind is Pod else (lambda d: d["metadata"]["name"])
+        while True:
+            try:
+                listing = self.client.list(kind, namespace=ALL_NS, labels=SELECTOR)
+                fresh = {keyed(d): d for d in [o.to_dict() async for o in listing]}
+                cache.clear()
+                cache.update(fresh)
+                if kind is Pod:
+                    self._ready.clear()
+                    for doc in fresh.values():
+                        self._track(doc, deleted=False)
+                self._synced[kind.__name__].set()
+                watch = self.client.watch(
+                    kind, namespace=ALL_NS, labels=SELECTOR, resource_version=listing.resourceVersion
+                )
+                async for event, obj in watch:
+                    doc = obj.to_dict()
+                    if event == "DELETED":
+                        cache.pop(keyed(doc), None)
+                    else:
+                        cache[keyed(doc)] = doc
+                    if kind is Pod:
+                        self._track(doc, deleted=event == "DELETED")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the API server restarted, 410 Gone, a network blip
+                log.warning("watching %s failed (%s); listing again", kind.__name__, exc)
+                await asyncio.sleep(1.0)

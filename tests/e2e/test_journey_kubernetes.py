@@ -1,0 +1,181 @@
+"""The journey on KUBESERVE_RUNTIME=kubernetes: a real control plane process, a real S3 server
+(moto), and the stand-in Kubernetes API server whose kubelet runs every pod's command as a
+real model server: deploy -> Running -> predict through the gateway -> scale -> roll out ->
+roll back -> delete, then a quota refusal and a crashing model with their reasons."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import joblib
+import numpy as np
+import pytest
+
+from kubeserve.storage.s3 import S3Store
+from tests.e2e.test_journey import ROWS, upload_ready_version, wait_deployment
+from tests.fixtures.control_plane import Api, ControlPlane, poll
+from tests.fixtures.kube_apiserver import StandInCluster
+from tests.fixtures.kube_apiserver.controllers import K
+from tests.fixtures.kubernetes import MODEL_IMAGE
+from tests.fixtures.s3 import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
+
+# The database does not matter to the runtime (the local journey runs on both): SQLite only.
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
+
+
+@pytest.fixture
+def kube_plane(
+    tmp_path: Path, database_url: str, s3_server: str, stand_in: StandInCluster
+) -> Iterator[ControlPlane]:
+    plane = ControlPlane(
+        tmp_path / "data",
+        database_url,
+        KUBESERVE_RUNTIME="kubernetes",
+        KUBESERVE_KUBECONFIG=str(stand_in.kubeconfig),
+        KUBESERVE_KUBERNETES_IMAGE=MODEL_IMAGE,
+        KUBESERVE_STORAGE="s3",
+        KUBESERVE_S3_ENDPOINT=s3_server,
+        KUBESERVE_S3_ACCESS_KEY=S3_ACCESS_KEY,
+        KUBESERVE_S3_SECRET_KEY=S3_SECRET_KEY,
+        KUBESERVE_S3_SECURE="false",
+        KUBESERVE_S3_REGION=S3_REGION,
+        KUBESERVE_S3_BUCKET=f"k8s-{tmp_path.name[-20:].lower().replace('_', '-')}".rstrip("-"),
+        KUBESERVE_REPLICA_MEMORY_MB="256",  # with 250m CPU: the 5-pod quota binds first
+        KUBESERVE_REPLICA_CPU="250m",
+        KUBESERVE_REPLICA_START_TIMEOUT_SECONDS="60",
+        KUBESERVE_KUBERNETES_LEASE_SECONDS="2",
+    )
+    plane.start()
+    yield plane
+    plane.stop()
+
+
+def objects(cluster: StandInCluster, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
+    return list(cluster.call(lambda: json.loads(json.dumps(cluster.store.list(K[kind], namespace)))))
+
+
+def test_the_journey_on_kubernetes(
+    kube_plane: ControlPlane,
+    stand_in: StandInCluster,
+    iris_model: Path,
+    iris_requirements: Path,
+    shifted_model: Path,
+) -> None:
+    owner = Api.register(kube_plane.url, "k8s@example.com")
+    me = owner.call("GET", "/me")
+    ns = f"user-{me['id']}"
+    expected_v1 = joblib.load(iris_model).predict(np.array(ROWS)).tolist()
+    expected_v2 = joblib.load(shifted_model).predict(np.array(ROWS)).tolist()
+    model = owner.call("POST", "/models", 201, json={"name": "iris"})
+    v1 = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
+
+    # deploy -> Running -> predict through the gateway (Service ClusterIP -> pod process)
+    dep = owner.call("POST", "/deployments", 201, json={"version_id": v1["id"], "replicas": 1})
+    url, name = dep["url"], dep["name"]
+    running = wait_deployment(owner, dep["id"], "Running", lambda d: d["status"] == "Running", 120)
+    assert running["ready_replicas"] == 1 and running["instances"][0]["release"] == 1
+    answer = owner.http.post(url, json={"data": ROWS})
+    assert answer.status_code == 200 and answer.json()["predictions"] == expected_v1, answer.text
+
+    # what the cluster holds: the tenant's namespace and guard rails, the deployment's objects
+    [namespace] = [n for n in objects(stand_in, "Namespace") if n["metadata"]["name"] == ns]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert [q["metadata"]["name"] for q in objects(stand_in, "ResourceQuota", ns)] == ["kubeserve-quota"]
+    assert len(objects(stand_in, "NetworkPolicy", ns)) == 3 and objects(stand_in, "LimitRange", ns)
+    [service] = objects(stand_in, "Service", ns)
+    [secret] = objects(stand_in, "Secret", ns)
+    [pod] = objects(stand_in, "Pod", ns)
+    assert "X-Amz-Signature" in base64.b64decode(secret["data"]["model-url"]).decode()
+    assert S3_SECRET_KEY not in json.dumps(objects(stand_in, "Deployment", ns) + [pod])
+    # the replica refuses anyone who skips the gateway (no token)
+    direct = httpx.post(f"http://{service['spec']['clusterIP']}:8080/predict", json={"data": ROWS})
+    assert direct.status_code == 403
+
+    # scale
+    owner.call("PATCH", f"/deployments/{dep['id']}", json={"replicas": 2})
+    wait_deployment(owner, dep["id"], "2 ready replicas", lambda d: d["ready_replicas"] == 2, 120)
+    assert len(objects(stand_in, "Pod", ns)) == 2
+
+    # roll out v2: answers switch; release 2 Active, release 1 Superseded
+    v2 = upload_ready_version(owner, model["id"], "v2", shifted_model, iris_requirements)
+    owner.call("PATCH", f"/deployments/{dep['id']}", json={"version_id": v2["id"]})
+    wait_deployment(
+        owner,
+        dep["id"],
+        "release 2 serving",
+        lambda d: (
+            d["status"] == "Running"
+            and {i["release"] for i in d["instances"]} == {2}
+            and d["ready_replicas"] == 2
+        ),
+        120,
+    )
+    assert owner.http.post(url, json={"data": ROWS}).json()["predictions"] == expected_v2
+    poll(
+        lambda: (
+            [(r["revision"], r["status"]) for r in owner.call("GET", f"/deployments/{dep['id']}/releases")]
+            == [(2, "Active"), (1, "Superseded")]
+        ),
+        30,
+        "release 2 Active",
+    )
+
+    # roll back: a new release (3) serving v1 again
+    back = owner.call("POST", f"/deployments/{dep['id']}/rollback")
+    assert back["release"] == 3 and back["version_id"] == v1["id"]
+    poll(
+        lambda: owner.http.post(url, json={"data": ROWS}).json().get("predictions") == expected_v1,
+        120,
+        "v1 answers after rollback",
+    )
+    logs = owner.call("GET", f"/deployments/{dep['id']}/logs", params={"tail": 20})["lines"]
+    assert logs and all(line.startswith(f"[{name}-") for line in logs)
+
+    # delete: everything the deployment owned goes, the URL is a 404
+    owner.call("DELETE", f"/deployments/{dep['id']}", 204)
+    for kind in ("Deployment", "Service", "Secret", "Pod", "HorizontalPodAutoscaler"):
+        poll(lambda kind=kind: objects(stand_in, kind, ns) == [], 30, f"{kind}s to go")
+    assert owner.http.post(url, json={"data": ROWS}).status_code == 404
+    assert objects(stand_in, "ResourceQuota", ns)  # the tenant's guard rails stay
+
+
+def test_quota_refusal_and_a_crashing_model_say_why(
+    kube_plane: ControlPlane,
+    stand_in: StandInCluster,
+    iris_model: Path,
+    iris_requirements: Path,
+    s3_server: str,
+) -> None:
+    owner = Api.register(kube_plane.url, "quota@example.com")
+    ns = f"user-{owner.call('GET', '/me')['id']}"
+    model = owner.call("POST", "/models", 201, json={"name": "big"})
+    v1 = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
+    # 5 pods at most per tenant: the 6th replica is refused by admission, in the quota's words
+    dep = owner.call("POST", "/deployments", 201, json={"version_id": v1["id"], "replicas": 6})
+    poll(lambda: len(objects(stand_in, "Pod", ns)) == 5, 60, "five pods")
+    refused = wait_deployment(
+        owner, dep["id"], "the refusal", lambda d: "exceeded quota" in (d["error"] or ""), 120
+    )
+    assert refused["status"] == "Failed" and "pods" in refused["error"], refused
+    owner.call("DELETE", f"/deployments/{dep['id']}", 204)
+    poll(lambda: objects(stand_in, "Pod", ns) == [], 30, "pods to go")
+
+    # the stored artifact changes after the build: the model server refuses it (exit 3), the
+    # kubelet restarts it with back-off, the deployment is Failed with the reason
+    bucket = kube_plane.env["KUBESERVE_S3_BUCKET"]
+    store = S3Store(s3_server, S3_ACCESS_KEY, S3_SECRET_KEY, bucket, secure=False, region=S3_REGION)
+    tampered = iris_model.parent / "tampered.joblib"
+    tampered.write_bytes(iris_model.read_bytes() + b"tampered")
+    asyncio.run(store.put_file(v1["s3_path"], tampered))
+    dep = owner.call("POST", "/deployments", 201, json={"version_id": v1["id"]})
+    failed = wait_deployment(owner, dep["id"], "Failed", lambda d: d["status"] == "Failed", 120)
+    assert "CrashLoopBackOff" in failed["error"] and "exit code 3" in failed["error"], failed["error"]
+    logs = owner.call("GET", f"/deployments/{dep['id']}/logs", params={"tail": 50})["lines"]
+    assert any("sha256 mismatch" in line for line in logs)
+    assert owner.http.post(dep["url"], json={"data": ROWS}).status_code == 503

@@ -1,0 +1,216 @@
+"""Every object the Kubernetes runtime builds: golden files, strict validation on Kubernetes
+1.29/1.33/1.37, Pod Security "restricted", requests and limits, and the classic mistakes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubeserve.config import Settings
+from kubeserve.runtime.base import Autoscaling, DeploymentSpec
+from kubeserve.runtime.kubernetes import objects
+from tests.kubernetes.validation import assert_deployable, missing_resources, pod_spec_of
+
+GOLDEN = Path(__file__).parent / "golden"
+SECRET_KEY = "golden-files-secret-key-0123456789abcdef"
+SPEC = DeploymentSpec(
+    name="iris-a1b2c3d4e5",
+    owner_id=7,
+    model_name="iris",
+    version_id=3,
+    version_tag="v2",
+    release=4,
+    artifact_uri="s3://models/models/7/iris/v2/model.joblib",
+    requirements_uri="s3://models/models/7/iris/v2/requirements.txt",
+    sha256="ab" * 32,
+    replicas=2,
+)
+URLS = objects.ArtifactUrls(
+    "https://s3.example/models/7/iris/v2/model.joblib?X-Amz-Signature=sig1",
+    "https://s3.example/models/7/iris/v2/requirements.txt?X-Amz-Signature=sig2",
+    "token-0123",
+)
+
+
+def settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"secret_key": SECRET_KEY, "s3_access_key": "AKIA-NEVER-IN-A-POD", **overrides}
+    return Settings(**values, _env_file=None)  # type: ignore[call-arg]
+
+
+def all_objects(autoscaling: bool = True, monitor: bool = True) -> list[dict[str, Any]]:
+    spec = SPEC
+    if autoscaling:
+        spec = DeploymentSpec(**{**SPEC.__dict__, "autoscaling": Autoscaling(1, 4, 2.0)})
+    tenant = objects.tenant_objects(7, settings(kubernetes_egress_cidrs=["52.216.0.0/15"]), objects.Quota())
+    return tenant + objects.deployment_objects(spec, settings(), URLS, monitor)
+
+
+def by_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [d for d in docs if d["kind"] == kind]
+
+
+@pytest.mark.parametrize("autoscaling", [True, False])
+def test_golden(autoscaling: bool) -> None:
+    docs = all_objects(autoscaling=autoscaling)
+    path = GOLDEN / f"objects{'-autoscaled' if autoscaling else ''}.json"
+    text = json.dumps(docs, indent=2, sort_keys=True) + "\n"
+    if os.environ.get("KUBESERVE_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert text == path.read_text(), f"{path.name} changed: rerun with KUBESERVE_UPDATE_GOLDEN=1 and review"
+
+
+@pytest.mark.parametrize("autoscaling", [True, False])
+def test_every_object_is_deployable_on_every_version(autoscaling: bool) -> None:
+    """Strict schemas on 1.29, 1.33 and 1.37 (a missing schema fails; the ServiceMonitor is a
+    CRD, validated against the vendored schema), restricted, requests and limits."""
+    docs = all_objects(autoscaling=autoscaling)
+    kinds = {d["kind"] for d in docs}
+    assert {
+        "Namespace",
+        "ResourceQuota",
+        "LimitRange",
+        "NetworkPolicy",
+        "Secret",
+        "Deployment",
+        "Service",
+    } <= kinds
+    assert ("HorizontalPodAutoscaler" in kinds) == autoscaling and "ServiceMonitor" in kinds
+    for doc in docs:
+        assert_deployable(doc)
+
+
+def test_the_tenant_namespace_enforces_restricted_and_the_quota_has_defaults() -> None:
+    docs = all_objects()
+    [namespace] = by_kind(docs, "Namespace")
+    assert namespace["metadata"]["name"] == "user-7"
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    [quota] = by_kind(docs, "ResourceQuota")
+    assert quota["spec"]["hard"] == {
+        "requests.cpu": "2",
+        "limits.cpu": "2",
+        "requests.memory": "4Gi",
+        "limits.memory": "4Gi",
+        "pods": "5",
+    }
+    # Classic mistake: a quota on requests/limits refuses any container without them, init
+    # containers included, unless a LimitRange gives defaults.
+    [limits] = by_kind(docs, "LimitRange")
+    [item] = limits["spec"]["limits"]
+    assert item["type"] == "Container" and set(item["default"]) == set(item["defaultRequest"]) == {
+        "cpu",
+        "memory",
+    }
+    bare = {"containers": [{"name": "app", "image": "x"}], "initContainers": [{"name": "init", "image": "x"}]}
+    assert len(missing_resources(bare)) == 8  # what the LimitRange fills in at admission
+
+
+def test_network_policies_deny_both_ways_then_allow_exactly() -> None:
+    policies = {p["metadata"]["name"]: p["spec"] for p in by_kind(all_objects(), "NetworkPolicy")}
+    # Classic mistake: default-deny for egress only leaves ingress open (and vice versa).
+    deny = policies["default-deny"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    egress = policies["allow-egress"]["egress"]
+    dns, platform, external = egress
+    assert {p["port"] for p in dns["ports"]} == {53} and dns["to"][0]["podSelector"]["matchLabels"] == {
+        "k8s-app": "kube-dns"
+    }
+    assert platform["to"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kubeserve"}}}
+    ]
+    assert external == {
+        "to": [{"ipBlock": {"cidr": "52.216.0.0/15"}}],
+        "ports": [{"protocol": "TCP", "port": 443}],
+    }
+    ingress = policies["allow-ingress-from-platform"]["ingress"]
+    sources = [
+        s["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for s in ingress[0]["from"]
+    ]
+    assert sources == ["kubeserve", "monitoring"] and ingress[0]["ports"] == [
+        {"protocol": "TCP", "port": 8080}
+    ]
+
+
+def test_no_storage_keys_anywhere_and_the_pod_reads_urls_from_its_secret() -> None:
+    docs = all_objects()
+    text = json.dumps(docs)
+    assert "AKIA-NEVER-IN-A-POD" not in text and SECRET_KEY not in text
+    assert "X-Amz-Signature" not in json.dumps(by_kind(docs, "Deployment"))  # URLs only in the Secret
+    [secret] = by_kind(docs, "Secret")
+    assert secret["metadata"]["name"] == "iris-a1b2c3d4e5-v3"
+    assert base64.b64decode(secret["data"]["model-url"]).decode() == URLS.model
+    [deployment] = by_kind(docs, "Deployment")
+    env = {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["KUBESERVE_MODEL_ARTIFACT"]["valueFrom"]["secretKeyRef"] == {
+        "name": secret["metadata"]["name"],
+        "key": "model-url",
+    }
+    assert not any(name.startswith(("KUBESERVE_MODEL_S3", "AWS_")) for name in env)
+
+
+def test_the_deployment_is_locked_down_and_probed_where_the_model_server_answers() -> None:
+    [deployment] = by_kind(all_objects(autoscaling=False), "Deployment")
+    spec = deployment["spec"]
+    assert spec["replicas"] == 2 and spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    pod = pod_spec_of(deployment)
+    assert pod is not None and pod["automountServiceAccountToken"] is False
+    [c] = pod["containers"]
+    sc = c["securityContext"]
+    assert (
+        sc["readOnlyRootFilesystem"]
+        and not sc["allowPrivilegeEscalation"]
+        and sc["capabilities"] == {"drop": ["ALL"]}
+    )
+    assert sc["runAsNonRoot"] and sc["runAsUser"] != 0 and sc["seccompProfile"] == {"type": "RuntimeDefault"}
+    # Classic mistake: probing a path the model server does not serve.
+    assert (
+        c["readinessProbe"]["httpGet"]["path"] == "/ready"
+        and c["livenessProbe"]["httpGet"]["path"] == "/health"
+    )
+    assert c["startupProbe"]["httpGet"]["path"] == "/ready"
+    assert {m["mountPath"] for m in c["volumeMounts"]} == {"/packages", "/work", "/tmp"}
+    assert all("emptyDir" in v for v in pod["volumes"])
+
+
+def test_with_autoscaling_the_replica_count_belongs_to_the_hpa() -> None:
+    docs = all_objects(autoscaling=True)
+    [deployment] = by_kind(docs, "Deployment")
+    assert "replicas" not in deployment["spec"]  # server-side apply would fight the HPA
+    [hpa] = by_kind(docs, "HorizontalPodAutoscaler")
+    assert hpa["apiVersion"] == "autoscaling/v2" and (
+        hpa["spec"]["minReplicas"],
+        hpa["spec"]["maxReplicas"],
+    ) == (1, 4)
+
+
+def test_without_the_crd_there_is_no_service_monitor() -> None:
+    assert by_kind(all_objects(monitor=False), "ServiceMonitor") == []
+    [monitor] = by_kind(all_objects(monitor=True), "ServiceMonitor")
+    endpoint = monitor["spec"]["endpoints"][0]
+    assert endpoint["path"] == "/metrics" and endpoint["bearerTokenSecret"]["key"] == "gateway-token"
+
+
+def test_the_chart_grants_the_runtime_every_kind_it_writes_and_no_more() -> None:
+    """The control plane's ClusterRole (charts/kubeserve) against what this module builds."""
+    from tests.kubernetes.chart import SECRETS, render
+    from tests.kubernetes.chart import by_kind as chart_kind
+
+    plural = {"NetworkPolicy": "networkpolicies", "HorizontalPodAutoscaler": "horizontalpodautoscalers"}
+    written = {
+        (d["apiVersion"].rpartition("/")[0], plural.get(d["kind"], d["kind"].lower() + "s"))
+        for d in all_objects(monitor=False)
+    }
+    [role] = chart_kind(render(SECRETS), "ClusterRole")
+    managed = {
+        (group, resource)
+        for rule in role["rules"]
+        if {"create", "patch"} <= set(rule["verbs"])  # server-side apply; deletes: test_chart_runtime.py
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    assert written == managed
