@@ -123,8 +123,9 @@ async def test_records_for_a_model_with_feature_names(frame_artifact: Path) -> N
 async def test_gateway_token(iris_artifact: Path, tmp_path: Path) -> None:
     app: ModelServerApp = await start_app(iris_artifact, gateway_token="s3cret", work_dir=tmp_path)
     async with client_for(app) as client:
-        assert (await client.get("/health")).status_code == 200
-        for path in ("/ready", "/metrics", "/v2/health/ready"):
+        for path in ("/health", "/ready"):  # open: the kubelet's probes carry no secret
+            assert (await client.get(path)).status_code == 200
+        for path in ("/metrics", "/v2/health/ready"):
             assert (await client.get(path)).status_code == 403
         r = await client.post("/predict", json={"data": IRIS_ROWS})
         assert r.status_code == 403 and "X-KubeServe-Token" in r.json()["detail"]
@@ -143,6 +144,6 @@ async def test_metrics_token_reads_metrics_only(iris_artifact: Path, tmp_path: P
     async with client_for(app) as client:
         assert (await client.get("/metrics", headers=scraper)).status_code == 200
         assert (await client.post("/predict", json={"data": IRIS_ROWS}, headers=scraper)).status_code == 403
-        assert (await client.get("/ready", headers=scraper)).status_code == 403
+        assert (await client.get("/v2/health/ready", headers=scraper)).status_code == 403
         assert (await client.get("/metrics", headers={"Authorization": "Bearer g4te"})).status_code == 200
         assert (await client.get("/metrics", headers={"Authorization": "Bearer nope"})).status_code == 403
