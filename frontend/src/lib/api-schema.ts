@@ -1384,6 +1384,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Conflict with the object's current state */
             409: {
                 headers: {
@@ -2692,6 +2701,15 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorDetail"];
                 };
             };
+            /** @description The model's replica failed while processing this request (not retried) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Busy or not ready yet; see Retry-After */
             503: {
                 headers: {
@@ -2785,6 +2803,15 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorDetail"];
                 };
             };
+            /** @description The model's replica failed while processing this request (not retried) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
             /** @description Busy or not ready yet; see Retry-After */
             503: {
                 headers: {
@@ -2876,6 +2903,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorDetail"];
+                };
+            };
+            /** @description The model's replica failed while processing this request (not retried) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
                 };
             };
             /** @description Busy or not ready yet; see Retry-After */
