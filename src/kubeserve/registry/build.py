@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kubeserve.config import Settings
 from kubeserve.disk import remove_version_dirs
 from kubeserve.observability.metrics import ControlPlaneMetrics
-from kubeserve.orm import ModelVersion, VersionStatus
+from kubeserve.orm import Model, ModelVersion, VersionStatus
 from kubeserve.runtime import process, sandbox
 from kubeserve.storage.base import ArtifactStore, StorageError
 
@@ -61,6 +62,9 @@ class Builder:
         self.metrics = metrics
         self._tasks: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(2)
+        # One build at a time per owner: a tenant's endless builds queue behind each other and
+        # hold at most one of the shared slots, so other tenants' builds still run.
+        self._owner_locks: dict[int, tuple[asyncio.Lock, int]] = {}  # lock, builds holding or waiting
 
     async def submit(self, version_id: int) -> None:
         task = asyncio.create_task(self._build(version_id), name=f"build-{version_id}")
@@ -81,19 +85,41 @@ class Builder:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _build(self, version_id: int) -> None:
-        async with self._semaphore:
-            began = time.monotonic()
-            try:
-                result = await self._run(version_id)
-            except StorageError as exc:
-                result = {"ok": False, "error": f"could not fetch the artifact: {exc.detail}"}
-            except Exception as exc:  # a build must always end in Ready or Failed
-                log.exception("build of version %s crashed", version_id)
-                result = {"ok": False, "error": f"internal build error: {exc}"}
-            outcome = "ready" if result.get("ok") else "failed"
-            self.metrics.builds.labels(outcome).inc()
-            self.metrics.build_duration.labels(outcome).observe(time.monotonic() - began)
-            await self._record(version_id, result)
+        owner = await self._owner_of(version_id)
+        lock, users = self._owner_locks.get(owner, (asyncio.Lock(), 0))
+        self._owner_locks[owner] = (lock, users + 1)
+        try:
+            async with lock, self._semaphore:
+                await self._build_now(version_id)
+        finally:
+            lock, users = self._owner_locks[owner]
+            if users == 1:
+                del self._owner_locks[owner]
+            else:
+                self._owner_locks[owner] = (lock, users - 1)
+
+    async def _owner_of(self, version_id: int) -> int:
+        async with self.sessionmaker() as session:
+            found = await session.execute(
+                select(Model.user_id)
+                .join(ModelVersion, ModelVersion.model_id == Model.id)
+                .where(ModelVersion.id == version_id)
+            )
+            return found.scalar_one_or_none() or 0
+
+    async def _build_now(self, version_id: int) -> None:
+        began = time.monotonic()
+        try:
+            result = await self._run(version_id)
+        except StorageError as exc:
+            result = {"ok": False, "error": f"could not fetch the artifact: {exc.detail}"}
+        except Exception as exc:  # a build must always end in Ready or Failed
+            log.exception("build of version %s crashed", version_id)
+            result = {"ok": False, "error": f"internal build error: {exc}"}
+        outcome = "ready" if result.get("ok") else "failed"
+        self.metrics.builds.labels(outcome).inc()
+        self.metrics.build_duration.labels(outcome).observe(time.monotonic() - began)
+        await self._record(version_id, result)
 
     async def _run(self, version_id: int) -> dict[str, Any]:
         async with self.sessionmaker() as session:
