@@ -66,6 +66,7 @@ class RequestLog:
     def __init__(self, directory: Path, max_bytes: int, enabled: bool = True) -> None:
         self.directory, self.max_bytes, self.enabled = directory, max_bytes, enabled
         self._pending: list[Entry] = []
+        self._unwritten: dict[str, list[bytes]] = {}  # numbered, kept, not yet on disk
         # Cursors keep growing across restarts: they start at the clock, in microseconds.
         self._cursor = itertools.count(int(time.time() * 1_000_000))
         self._recent: dict[str, deque[dict[str, Any]]] = {}
@@ -102,19 +103,24 @@ class RequestLog:
 
     async def flush(self) -> None:
         """Number, keep and write every pending entry."""
+        self._absorb()
+        lines, self._unwritten = self._unwritten, {}
+        if lines:
+            await asyncio.to_thread(self._write, lines)
+
+    def _absorb(self) -> None:
+        """Number and keep pending entries in memory (readers see every answered request at
+        once); the file write follows at the next flush."""
         pending, self._pending = self._pending, []
-        if not pending:
-            return
-        lines: dict[str, list[bytes]] = {}
         for entry in pending:
             item = as_dict(entry, next(self._cursor))
             self._entries(entry[1]).append(item)
-            lines.setdefault(entry[1], []).append(orjson.dumps(item) + b"\n")
-        await asyncio.to_thread(self._write, lines)
+            self._unwritten.setdefault(entry[1], []).append(orjson.dumps(item) + b"\n")
 
     def read(self, deployment: str, tail: int, since: int | None = None) -> tuple[list[dict[str, Any]], int]:
         """The last `tail` entries (after cursor `since` when given), oldest first, and the
         cursor to pass next time."""
+        self._absorb()
         entries = self._entries(deployment)
         newest = entries[-1]["cursor"] if entries else (since or 0)
         chosen = [e for e in entries if since is None or e["cursor"] > since]
@@ -122,6 +128,8 @@ class RequestLog:
 
     def drop(self, deployment: str) -> None:
         """A deleted deployment: forget its entries and remove its files."""
+        self._absorb()
+        self._unwritten.pop(deployment, None)
         self._recent.pop(deployment, None)
         for path in self._files(deployment):
             with contextlib.suppress(FileNotFoundError):
