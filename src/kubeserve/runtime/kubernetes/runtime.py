@@ -116,6 +116,7 @@ class KubernetesRuntime:
                 await self._presign(spec.artifact_uri),
                 await self._presign(spec.requirements_uri),
                 self.token(spec.name),
+                await self._presign(spec.code_uri) if spec.code_uri else None,
             )
             self._namespaces[spec.name] = objects.namespace_of(spec.owner_id)
             monitors = await self._has_service_monitors()
