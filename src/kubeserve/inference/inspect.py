@@ -61,17 +61,27 @@ def install(scan: Any, requirements: Path | None, packages_dir: Path, index_url:
 
 
 def describe(
-    model: Path, scan: Any, packages_dir: Path, notes: list[str], code: Path | None = None
+    model: Path,
+    scan: Any,
+    packages_dir: Path,
+    notes: list[str],
+    code: Path | None = None,
+    allow_unsafe: bool = False,
 ) -> dict[str, Any]:
     """Unpickle and describe the model. Runs user code: only ever call in a sandboxed child."""
     from kubeserve.inference import installer, shipped
     from kubeserve.inference.model import ModelLoadError, SklearnModel
-    from kubeserve.inference.pickle_policy import refused
+    from kubeserve.inference.pickle_policy import not_rebuilders, reason, refused
     from kubeserve.inference.signature import describe as signature_of
 
     installer.activate(packages_dir)
     modules = shipped.activate(code) if code is not None else []
-    bad = refused(scan.globals, [*modules, "__main__"] if code is not None else [])
+    own = [*modules, "__main__"] if code is not None else []
+    calls = not_rebuilders(scan.globals, own)  # needs the version's packages: checked here
+    if calls and not allow_unsafe:
+        raise BuildFailed(reason(calls))
+    bad = refused(scan.globals, own)
+    bad += [g for g in calls if g not in bad]
     if bad:
         notes.append(f"accepted by its owner: the pickle imports {', '.join(bad)} (runs code when loaded)")
     try:
@@ -97,7 +107,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         notes = notes + install(scan, args.requirements, args.packages_dir, args.index_url)
         if args.step == "install":
             return {"ok": True, "notes": notes}
-    return {"ok": True, "signature": describe(args.model, scan, args.packages_dir, notes, args.code)}
+    signature = describe(args.model, scan, args.packages_dir, notes, args.code, args.allow_unsafe_pickle)
+    return {"ok": True, "signature": signature}
 
 
 def main(argv: list[str] | None = None) -> int:
