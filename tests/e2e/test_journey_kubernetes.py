@@ -1,7 +1,8 @@
 """The journey on KUBESERVE_RUNTIME=kubernetes: a real control plane process, a real S3 server
 (moto), and the stand-in Kubernetes API server whose kubelet runs every pod's command as a
 real model server: deploy -> Running -> predict through the gateway -> scale -> roll out ->
-roll back -> delete, then a quota refusal and a crashing model with their reasons."""
+roll back -> delete, then quota refusals (the API's, then admission's after an admin lowered
+the owner's CPU, lifted when the admin raises it) and a crashing model with their reasons."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 
 from kubeserve.storage.s3 import S3Store
-from tests.e2e.test_journey import ROWS, upload_ready_version, wait_deployment
+from tests.e2e.journey import ROWS, roll_out_and_back, scale, upload_ready_version, wait_deployment
 from tests.fixtures.control_plane import Api, ControlPlane, poll
 from tests.fixtures.kube_apiserver import StandInCluster
 from tests.fixtures.kube_apiserver.controllers import K
@@ -97,45 +98,14 @@ def test_the_journey_on_kubernetes(
     direct = httpx.post(f"http://{service['spec']['clusterIP']}:8080/predict", json={"data": ROWS})
     assert direct.status_code == 403
 
-    # scale
-    owner.call("PATCH", f"/deployments/{dep['id']}", json={"replicas": 2})
-    wait_deployment(owner, dep["id"], "2 ready replicas", lambda d: d["ready_replicas"] == 2, 120)
+    # scale, roll out v2, roll back to v1
+    scale(owner, dep["id"], 2, 120)
     assert len(objects(stand_in, "Pod", ns)) == 2
-
-    # roll out v2: answers switch; release 2 Active, release 1 Superseded
     v2 = upload_ready_version(owner, model["id"], "v2", shifted_model, iris_requirements)
-    owner.call("PATCH", f"/deployments/{dep['id']}", json={"version_id": v2["id"]})
-    wait_deployment(
-        owner,
-        dep["id"],
-        "release 2 serving",
-        lambda d: (
-            d["status"] == "Running"
-            and {i["release"] for i in d["instances"]} == {2}
-            and d["ready_replicas"] == 2
-        ),
-        120,
+    logs = roll_out_and_back(
+        owner, dep, v1, v2, (expected_v1, expected_v2), replicas=2, timeout=120, under_load=False
     )
-    assert owner.http.post(url, json={"data": ROWS}).json()["predictions"] == expected_v2
-    poll(
-        lambda: (
-            [(r["revision"], r["status"]) for r in owner.call("GET", f"/deployments/{dep['id']}/releases")]
-            == [(2, "Active"), (1, "Superseded")]
-        ),
-        30,
-        "release 2 Active",
-    )
-
-    # roll back: a new release (3) serving v1 again
-    back = owner.call("POST", f"/deployments/{dep['id']}/rollback")
-    assert back["release"] == 3 and back["version_id"] == v1["id"]
-    poll(
-        lambda: owner.http.post(url, json={"data": ROWS}).json().get("predictions") == expected_v1,
-        120,
-        "v1 answers after rollback",
-    )
-    logs = owner.call("GET", f"/deployments/{dep['id']}/logs", params={"tail": 20})["lines"]
-    assert logs and all(line.startswith(f"[{name}-") for line in logs)
+    assert all(line.startswith(f"[{name}-") for line in logs)
 
     # delete: everything the deployment owned goes, the URL is a 404
     owner.call("DELETE", f"/deployments/{dep['id']}", 204)
@@ -153,16 +123,30 @@ def test_quota_refusal_and_a_crashing_model_say_why(
     s3_server: str,
 ) -> None:
     owner = Api.register(kube_plane.url, "quota@example.com")
-    ns = f"user-{owner.call('GET', '/me')['id']}"
+    owner_id = owner.call("GET", "/me")["id"]
+    ns = f"user-{owner_id}"
     model = owner.call("POST", "/models", 201, json={"name": "big"})
     v1 = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
-    # 5 pods at most per tenant: the 6th replica is refused by admission, in the quota's words
-    dep = owner.call("POST", "/deployments", 201, json={"version_id": v1["id"], "replicas": 6})
-    poll(lambda: len(objects(stand_in, "Pod", ns)) == 5, 60, "five pods")
+    # 5 pods at most per owner (the default): 6 replicas are refused at once, in the quota's words
+    refused = owner.http.post("/deployments", json={"version_id": v1["id"], "replicas": 6})
+    assert refused.status_code == 403 and "exceeded quota: pods" in refused.json()["detail"]
+
+    # the operator makes an admin where the control plane runs; the admin lowers the owner's CPU
+    admin = Api.register(kube_plane.url, "boss@example.com")
+    granted = kube_plane.kubeserve("admin", "grant", "boss@example.com")
+    assert granted.returncode == 0 and "now an admin" in granted.stdout, granted.stderr
+    admin.call("PATCH", f"/admin/users/{owner_id}/quota", json={"cpu": "500m"})  # 2 pods of 250m
+    dep = owner.call("POST", "/deployments", 201, json={"version_id": v1["id"], "replicas": 3})
+    poll(lambda: len(objects(stand_in, "Pod", ns)) == 2, 60, "two pods")
     refused = wait_deployment(
         owner, dep["id"], "the refusal", lambda d: "exceeded quota" in (d["error"] or ""), 120
     )
-    assert refused["status"] == "Failed" and "pods" in refused["error"], refused
+    assert refused["status"] == "Failed" and "cpu" in refused["error"], refused
+    # raised: the ResourceQuota changes at once (the deployment did not) and admission follows
+    admin.call("PATCH", f"/admin/users/{owner_id}/quota", json={"cpu": "1"})
+    [quota] = objects(stand_in, "ResourceQuota", ns)
+    assert quota["spec"]["hard"]["limits.cpu"] == "1" and quota["spec"]["hard"]["pods"] == "5"
+    poll(lambda: len(objects(stand_in, "Pod", ns)) == 3, 60, "the third pod admitted")
     owner.call("DELETE", f"/deployments/{dep['id']}", 204)
     poll(lambda: objects(stand_in, "Pod", ns) == [], 30, "pods to go")
 
