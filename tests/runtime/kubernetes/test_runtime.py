@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from lightkube import AsyncClient, KubeConfig
 
-from kubeserve.runtime.base import Phase
+from kubeserve.runtime.base import Phase, Quota
 from kubeserve.runtime.kubernetes import KubernetesRuntime
 from kubeserve.runtime.kubernetes.lease import LeaderElection
 from kubeserve.storage.s3 import S3Store
+from tests.fixtures.control_plane import poll
 from tests.fixtures.kube_apiserver import StandInCluster
 from tests.fixtures.kube_apiserver.controllers import K
 from tests.runtime.conftest import runtime_settings
@@ -56,3 +57,52 @@ async def test_one_leader_at_a_time_and_a_clean_handover(stand_in: StandInCluste
     finally:
         for client in clients:
             await client.close()
+
+
+async def test_an_admins_quota_change_reaches_the_resource_quota_and_admission(
+    stand_in: StandInCluster, s3_store: S3Store, iris_model: Path, tmp_path: Path
+) -> None:
+    """The quota travels with the spec; `apply_quota` changes it without any deployment change,
+    and the API server's admission follows it (pods of an unknown image: created, never run)."""
+    await s3_store.put_file("q/model.joblib", iris_model)
+    settings = runtime_settings(
+        tmp_path, runtime="kubernetes", kubeconfig=stand_in.kubeconfig, kubernetes_image="nope:1"
+    )
+    kube = KubernetesRuntime(settings, s3_store)
+
+    def cluster(kind: str) -> list[dict]:
+        return stand_in.call(lambda: stand_in.store.list(K[kind], "user-1"))
+
+    def hard() -> dict:
+        return cluster("ResourceQuota")[0]["spec"]["hard"]
+
+    try:
+        await kube.apply_quota(2, Quota(pods=9))  # no namespace yet: it comes with their first deployment
+        assert stand_in.call(lambda: stand_in.store.list(K["ResourceQuota"], "user-2")) == []
+        uri = s3_store.uri("q/model.joblib")
+        spec = replace(make_spec("quota", iris_model, replicas=2), artifact_uri=uri, requirements_uri=uri)
+        await kube.apply(replace(spec, quota=Quota("2", "4Gi", 1)))
+        assert hard() == {
+            "requests.cpu": "2",
+            "limits.cpu": "2",
+            "requests.memory": "4Gi",
+            "limits.memory": "4Gi",
+            "pods": "1",
+        }
+
+        def refusal() -> str:
+            conditions = (cluster("Deployment")[0].get("status") or {}).get("conditions", [])
+            return next((c["message"] for c in conditions if c["type"] == "ReplicaFailure"), "")
+
+        poll(lambda: "exceeded quota" in refusal(), 30, "the second pod refused")
+        assert "pods" in refusal() and len(cluster("Pod")) == 1
+
+        await kube.apply_quota(1, Quota("2", "4Gi", 2))  # an admin's change, the deployment unchanged
+        assert hard()["pods"] == "2"
+        poll(lambda: len(cluster("Pod")) == 2, 30, "the second pod admitted")
+
+        await kube.apply(replace(spec, quota=Quota("3", "4Gi", 2)))  # a spec carrying another quota
+        assert hard()["requests.cpu"] == "3"
+        await kube.delete("quota")
+    finally:
+        await kube.close()

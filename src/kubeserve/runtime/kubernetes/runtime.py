@@ -5,7 +5,9 @@ One lightkube AsyncClient, one field manager (`kubeserve`), server-side apply of
 all namespaces) keep an in-memory cache: `observe()` and `upstream()` read it, never the API.
 The gateway reaches a deployment through its Service's ClusterIP with the deployment's token.
 
-Per process: the caches and the set of tenants already set up; nothing that must agree across
+Per process: the caches and the tenants already set up, with the quota applied to each (a spec
+carrying another quota re-applies them; an admin's change comes through `apply_quota`, from
+whichever control plane took it); nothing that must agree across
 control-plane replicas (tokens are derived from the signing key, presigned URLs from the day).
 """
 
@@ -29,7 +31,14 @@ from lightkube.resources.core_v1 import Pod, Secret, Service
 from lightkube.types import CascadeType
 
 from kubeserve.config import Settings
-from kubeserve.runtime.base import STOPPED, DeploymentSpec, RuntimeFailure, RuntimeStatus, Upstream
+from kubeserve.runtime.base import (
+    STOPPED,
+    DeploymentSpec,
+    Quota,
+    RuntimeFailure,
+    RuntimeStatus,
+    Upstream,
+)
 from kubeserve.runtime.kubernetes import objects, status
 from kubeserve.runtime.kubernetes.lease import LeaderElection
 from kubeserve.storage import ArtifactStore, S3Store, parse_uri
@@ -65,7 +74,7 @@ class KubernetesRuntime:
         self._pods: dict[str, Doc] = {}  # by uid
         self._services: dict[str, Doc] = {}  # by name
         self._ready: dict[str, set[str]] = {}  # deployment name -> uids of its ready pods
-        self._tenants: set[int] = set()
+        self._tenants: dict[int, Quota] = {}  # owners set up by this process, with their quota
         self._namespaces: dict[str, str] = {}  # name -> namespace, known before the watch says
         self._synced: dict[str, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -99,15 +108,10 @@ class KubernetesRuntime:
         if not self._current(spec):
             return
         try:
-            if spec.owner_id not in self._tenants:
-                quota = objects.Quota(
-                    self.settings.kubernetes_quota_cpu,
-                    self.settings.kubernetes_quota_memory,
-                    self.settings.kubernetes_quota_pods,
-                )
-                for doc in objects.tenant_objects(spec.owner_id, self.settings, quota):
+            if self._tenants.get(spec.owner_id) != spec.quota:
+                for doc in objects.tenant_objects(spec.owner_id, self.settings, spec.quota):
                     await self._apply(doc)
-                self._tenants.add(spec.owner_id)
+                self._tenants[spec.owner_id] = spec.quota
             urls = objects.ArtifactUrls(
                 await self._presign(spec.artifact_uri),
                 await self._presign(spec.requirements_uri),
@@ -121,6 +125,18 @@ class KubernetesRuntime:
                 await self._delete(HorizontalPodAutoscaler, spec.name, objects.namespace_of(spec.owner_id))
         except ApiError as exc:
             raise RuntimeFailure(f"the Kubernetes API refused {spec.name}: {exc.status.message}") from exc
+
+    async def apply_quota(self, owner_id: int, quota: Quota) -> None:
+        """Re-apply the owner's ResourceQuota (server-side apply: any control plane may).
+        An owner without a namespace yet gets it with their first deployment's tenant objects."""
+        try:
+            await self._apply(objects.resource_quota(objects.namespace_of(owner_id), quota))
+        except ApiError as exc:
+            if exc.status.code != 404:
+                raise RuntimeFailure(f"the Kubernetes API refused the quota: {exc.status.message}") from exc
+            return
+        if owner_id in self._tenants:
+            self._tenants[owner_id] = quota
 
     def _current(self, spec: DeploymentSpec) -> bool:
         """Apply a release only if it is not older than the template's, unless it rolls back a
