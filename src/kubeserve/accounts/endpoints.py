@@ -77,7 +77,7 @@ async def me(user: CurrentUser, settings: SettingsDep) -> Any:
     """The logged-in user, and how this install isolates user code."""
     return MeRead(
         **UserRead.model_validate(user).model_dump(),
-        sandboxed=sandbox.enabled(settings),
+        sandboxed=sandbox.contained(settings),
         single_user=not sandbox.multi_user(settings),
         isolation=sandbox.describe(settings),
     )
