@@ -17,16 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load import LoadResult, lua_script, run_wrk  # noqa: E402
 from models import build  # noqa: E402
-from servers import free_port  # noqa: E402
-
-from kubeserve.app import create_app  # noqa: E402
-from kubeserve.config import Settings  # noqa: E402
+from plane import control_plane  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROW = {"data": [[5.1, 3.5, 1.4, 0.2]]}
@@ -118,36 +114,13 @@ def report(cold: list[float], hop: dict[str, dict[str, LoadResult]]) -> str:
 async def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="kubeserve-bench-gw-"))
     models = build(work / "models")
-    port = free_port()
     # Unsandboxed replicas listen on loopback TCP, which wrk can call directly (sandboxed ones
     # have no network: a Unix socket only); bench/sandbox.py compares the two.
-    settings = Settings(
-        data_dir=work / "data",
-        port=port,
-        sandbox="off",
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "the control plane did not start"
-        await asyncio.sleep(0.02)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=f"{base}/api/v1", timeout=60) as http:
-            creds = {"email": "bench@example.com", "password": "benchmark-password"}
-            await http.post("/auth/register", json=creds)
-            token = (await http.post("/auth/login", json=creds)).json()["access_token"]
-            http.headers["Authorization"] = f"Bearer {token}"
-            version_id = await ready_version(http, models["iris"]["path"])
-            cold = [await deploy_to_first_prediction(app, http, version_id) for _ in range(TRIALS)]
-            key = (await http.post("/api-keys", json={"name": "bench"})).json()["key"]
-            hop = await hop_cost(app, http, base, version_id, key, work)
-    finally:
-        server.should_exit = True
-        await serving
+    async with control_plane(work / "data", sandbox="off") as plane:
+        version_id = await ready_version(plane.http, models["iris"]["path"])
+        cold = [await deploy_to_first_prediction(plane.app, plane.http, version_id) for _ in range(TRIALS)]
+        key = (await plane.http.post("/api-keys", json={"name": "bench"})).json()["key"]
+        hop = await hop_cost(plane.app, plane.http, plane.base, version_id, key, work)
     text = report(cold, hop)
     print(text)
     RESULTS.mkdir(exist_ok=True)

@@ -21,17 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gateway import ROW, ready_version  # noqa: E402
 from load import LoadResult, lua_script, run_wrk  # noqa: E402
 from models import build  # noqa: E402
-from servers import free_port  # noqa: E402
+from plane import control_plane  # noqa: E402
 
-from kubeserve.app import create_app  # noqa: E402
-from kubeserve.config import Settings  # noqa: E402
 from kubeserve.observability.series import GatewaySeries  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -143,35 +140,15 @@ def report(wakes: list[float], cost: dict[str, dict[str, list[Any]]]) -> str:
 async def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="kubeserve-bench-obs-"))
     models = build(work / "models")
-    port = free_port()
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=work / "data",
-        port=port,
+    async with control_plane(
+        work / "data",
         autoscale_interval_seconds=0.1,
         scale_down_stabilization_seconds=0,
         scale_to_zero_after_seconds=0.5,
-        _env_file=None,
-    )
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "the control plane did not start"
-        await asyncio.sleep(0.02)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=f"{base}/api/v1", timeout=60) as http:
-            creds = {"email": "bench@example.com", "password": "benchmark-password"}
-            await http.post("/auth/register", json=creds)
-            token = (await http.post("/auth/login", json=creds)).json()["access_token"]
-            http.headers["Authorization"] = f"Bearer {token}"
-            version_id = await ready_version(http, models["iris"]["path"])
-            wakes = await wake_from_zero(app, http, version_id)
-            cost = await telemetry_cost(app, http, base, version_id, work)
-    finally:
-        server.should_exit = True
-        await serving
+    ) as plane:
+        version_id = await ready_version(plane.http, models["iris"]["path"])
+        wakes = await wake_from_zero(plane.app, plane.http, version_id)
+        cost = await telemetry_cost(plane.app, plane.http, plane.base, version_id, work)
     text = report(wakes, cost)
     print(text)
     RESULTS.mkdir(exist_ok=True)

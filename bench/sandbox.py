@@ -17,18 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-import uvicorn
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gateway import ROW, TRIALS, deploy_to_first_prediction, ready_version  # noqa: E402
 from load import LoadResult, lua_script, run_wrk  # noqa: E402
 from models import build  # noqa: E402
-from servers import free_port  # noqa: E402
+from plane import control_plane  # noqa: E402
 
-from kubeserve.app import create_app  # noqa: E402
-from kubeserve.config import Settings  # noqa: E402
 from kubeserve.runtime import sandbox  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -36,41 +31,20 @@ SECONDS = 8
 
 
 async def measure(mode: str, model_path: Path, work: Path) -> dict[str, Any]:
-    port = free_port()
-    settings = Settings(
-        data_dir=work / f"data-{mode}",
-        port=port,
-        sandbox=mode,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "the control plane did not start"
-        await asyncio.sleep(0.02)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=f"{base}/api/v1", timeout=60) as http:
-            creds = {"email": "bench@example.com", "password": "benchmark-password"}
-            await http.post("/auth/register", json=creds)
-            token = (await http.post("/auth/login", json=creds)).json()["access_token"]
-            http.headers["Authorization"] = f"Bearer {token}"
-            version_id = await ready_version(http, model_path)
-            cold = [await deploy_to_first_prediction(app, http, version_id) for _ in range(TRIALS)]
-            key = (await http.post("/api-keys", json={"name": "bench"})).json()["key"]
-            dep = (await http.post("/deployments", json={"version_id": version_id})).json()
-            while (await http.post(dep["url"], json=ROW)).status_code != 200:
-                assert time.monotonic() < deadline + 120, "deployment never answered"
-                await asyncio.sleep(0.05)
-            script = lua_script(
-                work / f"{mode}.lua", json.dumps(ROW), f"/api/v1/predict/{dep['name']}", {"X-API-Key": key}
-            )
-            load = {f"c{c}": await asyncio.to_thread(run_wrk, base, script, c, SECONDS) for c in (1, 32)}
-    finally:
-        server.should_exit = True
-        await serving
+    async with control_plane(work / f"data-{mode}", sandbox=mode) as plane:
+        http, base = plane.http, plane.base
+        version_id = await ready_version(http, model_path)
+        cold = [await deploy_to_first_prediction(plane.app, http, version_id) for _ in range(TRIALS)]
+        key = (await http.post("/api-keys", json={"name": "bench"})).json()["key"]
+        dep = (await http.post("/deployments", json={"version_id": version_id})).json()
+        deadline = time.monotonic() + 120
+        while (await http.post(dep["url"], json=ROW)).status_code != 200:
+            assert time.monotonic() < deadline, "deployment never answered"
+            await asyncio.sleep(0.05)
+        script = lua_script(
+            work / f"{mode}.lua", json.dumps(ROW), f"/api/v1/predict/{dep['name']}", {"X-API-Key": key}
+        )
+        load = {f"c{c}": await asyncio.to_thread(run_wrk, base, script, c, SECONDS) for c in (1, 32)}
     return {"cold": cold, **load}
 
 

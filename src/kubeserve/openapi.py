@@ -41,7 +41,6 @@ EXTRA: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/auth/login"): (401, 415, 429, 503),
     ("get", "/api/v1/auth/session"): (403,),
     ("post", "/api/v1/auth/session"): (401, 403, 415, 429, 503),
-    ("delete", "/api/v1/auth/session"): (403,),
     ("post", "/api/v1/models"): (409,),
     ("post", "/api/v1/models/{model_id}/versions"): (409,),
     ("post", "/api/v1/versions/{version_id}/upload"): (400, 409, 413, 415),

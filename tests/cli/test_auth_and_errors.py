@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from tests.cli.conftest import EMAIL, PASSWORD, Cli
 from tests.fixtures.control_plane import free_port
 
@@ -18,8 +20,11 @@ def test_login_keeps_the_token_private(cli: Cli) -> None:
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     assert stat.S_IMODE(cli.config_dir.stat().st_mode) == 0o700
     assert cli.json("whoami")["email"] == EMAIL
+    saved = cli("token").stdout.strip()
 
     assert cli("logout").stdout.strip() == f"Logged out of {cli.url}"
+    revoked = httpx.get(f"{cli.url}/api/v1/me", headers={"Authorization": f"Bearer {saved}"})
+    assert revoked.status_code == 401  # logout revokes the token on the server too
     assert json.loads(credentials.read_text()) == {}
     assert "not logged in" in cli.fails("whoami")
 

@@ -46,8 +46,8 @@ async def test_bearer_tokens_need_no_csrf_token(client: httpx.AsyncClient) -> No
 
 
 async def test_log_out_and_bad_logins(client: httpx.AsyncClient) -> None:
-    await log_in(client)
-    out = await client.delete("/api/v1/auth/session")
+    csrf = await log_in(client)
+    out = await client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
     assert out.status_code == 204 and "max-age=0" in out.headers["set-cookie"].lower()
     assert (await client.get("/api/v1/me")).status_code == 401
     wrong = await client.post("/api/v1/auth/session", json={"email": EMAIL, "password": "wrong password"})

@@ -9,7 +9,7 @@ import httpx
 import joblib
 import pytest
 
-from tests.e2e.test_journey import owner_with_ready_model, wait_deployment
+from tests.e2e.journey import owner_with_ready_model, wait_deployment
 from tests.fixtures.control_plane import ControlPlane
 
 pytestmark = pytest.mark.slow

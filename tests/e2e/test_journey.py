@@ -14,41 +14,18 @@ import joblib
 import numpy as np
 import pytest
 
+from tests.e2e.journey import (
+    ROWS,
+    owner_with_ready_model,
+    roll_out_and_back,
+    scale,
+    upload_ready_version,
+    wait_deployment,
+)
 from tests.e2e.load import LoadLoop
 from tests.fixtures.control_plane import Api, ControlPlane, poll
 
-ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
 pytestmark = pytest.mark.slow
-
-
-def upload_ready_version(api: Api, model_id: int, tag: str, model: Path, requirements: Path) -> dict:
-    version = api.call("POST", f"/models/{model_id}/versions", 201, json={"version_tag": tag})
-    with model.open("rb") as m, requirements.open("rb") as r:
-        api.call(
-            "POST",
-            f"/versions/{version['id']}/upload",
-            files={"model_file": ("model.joblib", m), "requirements_file": ("requirements.txt", r)},
-        )
-    done = poll(
-        lambda: (v := api.call("GET", f"/versions/{version['id']}"))["status"] != "Building" and v,
-        120,
-        f"version {tag} to build",
-    )
-    assert done["status"] == "Ready", done["error"]
-    return done
-
-
-def owner_with_ready_model(
-    control_plane: ControlPlane, email: str, name: str, model: Path, requirements: Path
-) -> tuple[Api, dict, dict]:
-    """A new user owning model `name` whose v1 has built Ready."""
-    owner = Api.register(control_plane.url, email)
-    created = owner.call("POST", "/models", 201, json={"name": name})
-    return owner, created, upload_ready_version(owner, created["id"], "v1", model, requirements)
-
-
-def wait_deployment(api: Api, dep_id: int, what: str, check, timeout: float = 60) -> dict:  # type: ignore[no-untyped-def]
-    return poll(lambda: (d := api.call("GET", f"/deployments/{dep_id}")) and check(d) and d, timeout, what)
 
 
 def alive(pid: int) -> bool:
@@ -141,8 +118,7 @@ def test_the_whole_journey(
     assert bad.status_code == 422 and "expected 4 features, got 2" in bad.text
 
     # scale to 2, then kill -9 one replica while a client keeps predicting
-    owner.call("PATCH", f"/deployments/{dep['id']}", json={"replicas": 2})
-    running = wait_deployment(owner, dep["id"], "2 ready replicas", lambda d: d["ready_replicas"] == 2)
+    running = scale(owner, dep["id"], 2, 60)
     victim = running["instances"][0]
     headers = dict(owner.http.headers)
     with LoadLoop(predict_url, headers, {"data": ROWS}) as load:
@@ -160,40 +136,9 @@ def test_the_whole_journey(
     print(f"kill -9 under load: {load.total} requests, {len(load.failures)} failed")
     assert load.failures == [], load.failures[:5]
 
-    # roll out v2 under load: no failed request, answers switch from v1 to v2
+    # roll out v2 under load (no failed request), then roll back to v1
     v2 = upload_ready_version(owner, model["id"], "v2", shifted_model, iris_requirements)
-    with LoadLoop(predict_url, headers, {"data": ROWS}) as load:
-        poll(lambda: load.total > 20, 30, "load to flow")
-        owner.call("PATCH", f"/deployments/{dep['id']}", json={"version_id": v2["id"]})
-        wait_deployment(
-            owner,
-            dep["id"],
-            "release 2 to serve",
-            lambda d: d["release"] == 2 and d["version_tag"] == "v2" and d["status"] == "Running",
-        )
-        poll(lambda: load.answers[str(expected_v2)] > 10, 30, "v2 answers")
-    print(f"rollout under load: {load.total} requests, {len(load.failures)} failed")
-    assert load.failures == [], load.failures[:5]
-    assert set(load.answers) <= {str(expected_v1), str(expected_v2)}
-    poll(
-        lambda: (
-            [(r["revision"], r["status"]) for r in owner.call("GET", f"/deployments/{dep['id']}/releases")]
-            == [(2, "Active"), (1, "Superseded")]
-        ),
-        30,
-        "release 2 Active, release 1 Superseded",
-    )
-
-    # roll back: a new release serving v1 again
-    back = owner.call("POST", f"/deployments/{dep['id']}/rollback")
-    assert back["release"] == 3 and back["version_id"] == v1["id"]
-    poll(
-        lambda: owner.http.post(predict_url, json={"data": ROWS}).json().get("predictions") == expected_v1,
-        60,
-        "v1 answers after rollback",
-    )
-    logs = owner.call("GET", f"/deployments/{dep['id']}/logs", params={"tail": 50})["lines"]
-    assert logs and len(logs) <= 50
+    roll_out_and_back(owner, dep, v1, v2, (expected_v1, expected_v2), replicas=2, timeout=60, under_load=True)
 
     # restart the control plane: its replicas stop with it and come back by themselves
     pids = [i["pid"] for i in owner.call("GET", f"/deployments/{dep['id']}")["instances"]]

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from kubeserve.storage.s3 import S3Store
-from tests.e2e.test_journey import ROWS, upload_ready_version, wait_deployment
+from tests.e2e.journey import ROWS, roll_out_and_back, scale, upload_ready_version, wait_deployment
 from tests.fixtures.control_plane import Api, ControlPlane, poll
 from tests.fixtures.kube_apiserver import StandInCluster
 from tests.fixtures.kube_apiserver.controllers import K
@@ -105,45 +105,14 @@ def test_the_journey_on_kubernetes(
     direct = httpx.post(f"http://{service['spec']['clusterIP']}:8080/predict", json={"data": ROWS})
     assert direct.status_code == 403
 
-    # scale
-    owner.call("PATCH", f"/deployments/{dep['id']}", json={"replicas": 2})
-    wait_deployment(owner, dep["id"], "2 ready replicas", lambda d: d["ready_replicas"] == 2, 120)
+    # scale, roll out v2, roll back to v1
+    scale(owner, dep["id"], 2, 120)
     assert len(objects(stand_in, "Pod", ns)) == 2
-
-    # roll out v2: answers switch; release 2 Active, release 1 Superseded
     v2 = upload_ready_version(owner, model["id"], "v2", shifted_model, iris_requirements)
-    owner.call("PATCH", f"/deployments/{dep['id']}", json={"version_id": v2["id"]})
-    wait_deployment(
-        owner,
-        dep["id"],
-        "release 2 serving",
-        lambda d: (
-            d["status"] == "Running"
-            and {i["release"] for i in d["instances"]} == {2}
-            and d["ready_replicas"] == 2
-        ),
-        120,
+    logs = roll_out_and_back(
+        owner, dep, v1, v2, (expected_v1, expected_v2), replicas=2, timeout=120, under_load=False
     )
-    assert owner.http.post(url, json={"data": ROWS}).json()["predictions"] == expected_v2
-    poll(
-        lambda: (
-            [(r["revision"], r["status"]) for r in owner.call("GET", f"/deployments/{dep['id']}/releases")]
-            == [(2, "Active"), (1, "Superseded")]
-        ),
-        30,
-        "release 2 Active",
-    )
-
-    # roll back: a new release (3) serving v1 again
-    back = owner.call("POST", f"/deployments/{dep['id']}/rollback")
-    assert back["release"] == 3 and back["version_id"] == v1["id"]
-    poll(
-        lambda: owner.http.post(url, json={"data": ROWS}).json().get("predictions") == expected_v1,
-        120,
-        "v1 answers after rollback",
-    )
-    logs = owner.call("GET", f"/deployments/{dep['id']}/logs", params={"tail": 20})["lines"]
-    assert logs and all(line.startswith(f"[{name}-") for line in logs)
+    assert all(line.startswith(f"[{name}-") for line in logs)
 
     # delete: everything the deployment owned goes, the URL is a 404
     owner.call("DELETE", f"/deployments/{dep['id']}", 204)

@@ -4,6 +4,7 @@ path gateway -> replica is open on both sides (control-plane egress, tenant ingr
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,10 @@ from unittest import mock
 import pytest
 
 from kubeserve.config import Settings
-from kubeserve.runtime.base import Autoscaling, DeploymentSpec
+from kubeserve.runtime.base import Autoscaling
 from kubeserve.runtime.kubernetes import objects
 from tests.kubernetes.chart import NAMESPACE, SECRETS, SERVICE_MONITOR_API, merged, one, render_helm3
+from tests.kubernetes.sample import SPEC, URLS
 from tests.kubernetes.validation import assert_deployable
 
 Doc = dict[str, Any]
@@ -68,26 +70,11 @@ def settings(chart: list[Doc], tmp_path_factory: pytest.TempPathFactory) -> Sett
 
 
 def runtime_objects(settings: Settings) -> list[Doc]:
-    spec = DeploymentSpec(
-        name="iris-k3x9q2m7pa",
-        owner_id=7,
-        model_name="iris",
-        version_id=3,
-        version_tag="v1",
-        release=1,
-        artifact_uri="s3://models/models/7/iris/v1/model.joblib",
-        requirements_uri="s3://models/models/7/iris/v1/requirements.txt",
-        sha256="0" * 64,
-        replicas=2,
-        autoscaling=Autoscaling(min_replicas=1, max_replicas=3, target_in_flight=4.0),
-    )
-    urls = objects.ArtifactUrls(
-        model="https://minio.kubeserve.svc:9000/models/m?X-Amz-Signature=abc",
-        requirements="https://minio.kubeserve.svc:9000/models/r?X-Amz-Signature=abc",
-        gateway_token="token",
+    spec = dataclasses.replace(
+        SPEC, autoscaling=Autoscaling(min_replicas=1, max_replicas=3, target_in_flight=4.0)
     )
     tenant = objects.tenant_objects(7, settings, objects.Quota())
-    return tenant + objects.deployment_objects(spec, settings, urls, service_monitor=True)
+    return tenant + objects.deployment_objects(spec, settings, URLS, service_monitor=True)
 
 
 def granted(rules: list[Doc]) -> dict[tuple[str, str], set[str]]:

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_journey import owner_with_ready_model, wait_deployment
+from tests.e2e.journey import owner_with_ready_model, wait_deployment
 from tests.fixtures.control_plane import Api, ControlPlane, poll
 from tests.observability.prometheus import Prometheus
 from tests.observability.promtool import assert_promtool_clean

@@ -8,39 +8,13 @@ never meet the per-address limit.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-
 import httpx
 import pytest
-import uvicorn
 
-from kubeserve.app import create_app
-from kubeserve.cli.main import uvicorn_options
 from kubeserve.config import Settings
+from tests.fixtures.app import serve
 
 CAP = 3
-
-
-def _serve(settings: Settings) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        settings.port = sock.getsockname()[1]
-    options = uvicorn_options(settings) | {"log_level": "warning"}
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), **options))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "control plane did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{settings.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def _spray(base: str) -> list[int]:
@@ -64,7 +38,7 @@ def capped(settings: Settings) -> Settings:
 
 
 def test_a_made_up_forwarded_for_does_not_reset_the_address_limit(capped: Settings) -> None:
-    for base in _serve(capped):
+    for base in serve(capped):
         codes = _spray(base)
     assert codes[:CAP] == [401] * CAP, codes
     assert codes[CAP:] == [429, 429], codes  # still the same (loopback) address
@@ -72,6 +46,6 @@ def test_a_made_up_forwarded_for_does_not_reset_the_address_limit(capped: Settin
 
 def test_a_configured_proxy_is_trusted(capped: Settings) -> None:
     capped.forwarded_allow_ips = "127.0.0.1"
-    for base in _serve(capped):
+    for base in serve(capped):
         codes = _spray(base)
     assert codes == [401] * (CAP + 2), codes  # each forwarded address is its own client

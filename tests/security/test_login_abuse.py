@@ -19,7 +19,7 @@ import pytest
 from kubeserve.config import Settings
 from kubeserve.errors import ServiceUnavailable
 from kubeserve.security import HASH_NICENESS, PasswordHasher
-from tests.e2e.test_journey import owner_with_ready_model
+from tests.e2e.journey import owner_with_ready_model
 from tests.fixtures.app import PASSWORD
 from tests.fixtures.control_plane import ControlPlane, poll
 from tests.fixtures.models import IRIS_ROW

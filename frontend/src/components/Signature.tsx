@@ -1,7 +1,7 @@
 "use client";
 import type { ReactNode } from "react";
 import { features, type Signature } from "@/lib/signature";
-import { Dl, TableScroll } from "./ui";
+import { Dl, DataTable } from "./ui";
 
 function Chips({ items }: { items: ReactNode[] }) {
   return (
@@ -31,28 +31,16 @@ export function SignatureView({ sig }: { sig: Signature }) {
       />
       <div>
         <h3 className="mb-2 text-sm font-semibold text-slate-900">Features</h3>
-        <TableScroll label="Features">
-          <table className="w-full text-left text-sm">
-            <thead className="text-xs uppercase text-slate-600">
-              <tr>
-                <th scope="col" className="px-4 py-1.5 sm:px-2">#</th>
-                <th scope="col" className="px-2 py-1.5">Name</th>
-                <th scope="col" className="px-2 py-1.5">Type</th>
-                <th scope="col" className="px-2 py-1.5">Example</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100" data-testid="features">
-              {feats.map((f, i) => (
-                <tr key={f.name}>
-                  <td className="px-4 py-1.5 text-slate-600 sm:px-2">{i}</td>
-                  <td className="px-2 py-1.5 font-mono text-xs">{f.name}</td>
-                  <td className="px-2 py-1.5">{f.type}</td>
-                  <td className="px-2 py-1.5 font-mono text-xs">{JSON.stringify(f.example)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
+        <DataTable label="Features" columns={["#", "Name", "Type", "Example"]} testId="features">
+          {feats.map((f, i) => (
+            <tr key={f.name}>
+              <td className="px-4 py-1.5 text-slate-600 sm:px-2">{i}</td>
+              <td className="px-2 py-1.5 font-mono text-xs">{f.name}</td>
+              <td className="px-2 py-1.5">{f.type}</td>
+              <td className="px-2 py-1.5 font-mono text-xs">{JSON.stringify(f.example)}</td>
+            </tr>
+          ))}
+        </DataTable>
       </div>
       {(sig.notes?.length ?? 0) > 0 && (
         <div>

@@ -232,8 +232,26 @@ export function Dl({ items }: { items: [string, ReactNode][] }) {
   );
 }
 
+/** A table under a row of column headers (`children`: its body rows), in a TableScroll. */
+export function DataTable({ label, columns, testId, className = "", children }: { label: string; columns: ReactNode[]; testId?: string; className?: string; children: ReactNode }) {
+  return (
+    <TableScroll label={label}>
+      <table className={`w-full text-left text-sm ${className}`}>
+        <thead className="text-xs uppercase text-slate-600">
+          <tr>
+            {columns.map((column, i) => (
+              <th key={i} scope="col" className={i === 0 ? "px-4 py-1.5 sm:px-2" : "px-2 py-1.5"}>{column}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100" data-testid={testId}>{children}</tbody>
+      </table>
+    </TableScroll>
+  );
+}
+
 /** A table that scrolls sideways on narrow screens; focusable so the keyboard can scroll it too. */
-export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+function TableScroll({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div className="relative -mx-4 overflow-x-auto sm:mx-0" tabIndex={0} role="region" aria-label={label}>
       {children}

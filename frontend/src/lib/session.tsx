@@ -46,8 +46,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   const logout = useCallback(async () => {
-    await unwrap(api.DELETE("/api/v1/auth/session"));
-    expire();
+    try {
+      await unwrap(api.POST("/api/v1/auth/logout"));
+    } finally {
+      expire(); // an expired session (401) is logged out already
+    }
   }, [expire]);
 
   const value = useMemo(() => ({ user, status, login, logout, expire }), [user, status, login, logout, expire]);

@@ -1,4 +1,5 @@
-"""/auth/session: log a browser in and out (the cookie and CSRF rules are in csrf.py)."""
+"""/auth/session: log a browser in; /auth/logout: log out everywhere (the cookie and CSRF
+rules are in csrf.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from kubeserve.accounts.csrf import COOKIE_PATH, SESSION_COOKIE, csrf_token
 from kubeserve.accounts.dependencies import CurrentUser
 from kubeserve.accounts.schemas import Credentials, UserRead
 from kubeserve.config import Settings
-from kubeserve.db import SessionDep
+from kubeserve.db import SessionDep, after_commit
 from kubeserve.errors import Forbidden
 from kubeserve.security import decode_access_token
-from kubeserve.state import LoginThrottleDep, PasswordHasherDep, SettingsDep
+from kubeserve.state import GatewayDep, LoginThrottleDep, PasswordHasherDep, SettingsDep
 
 router = APIRouter(tags=["accounts"])
 
@@ -62,9 +63,19 @@ async def read_session(request: Request, user: CurrentUser, settings: SettingsDe
     )
 
 
-@router.delete("/auth/session", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_session(settings: SettingsDep) -> Response:
-    """Log out a browser: the session cookie is cleared."""
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(
+    user: CurrentUser, session: SessionDep, settings: SettingsDep, gateway: GatewayDep
+) -> Response:
+    """Log out everywhere: every access token of yours stops working (this one, the
+    dashboard's session, CLI logins); API keys keep working. Clears the session cookie."""
+    await service.revoke_tokens(session, user)
+    user_id = user.id
+
+    async def forget() -> None:  # the gateway's cached owner key, here at once (else <= 10 s)
+        gateway.forget_owner(user_id)
+
+    after_commit(session, forget)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(
         SESSION_COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict", secure=_secure(settings)

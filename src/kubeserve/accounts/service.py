@@ -14,6 +14,7 @@ from kubeserve.accounts.throttle import LoginThrottle
 from kubeserve.config import Settings
 from kubeserve.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
 from kubeserve.orm import User
+from kubeserve.orm.user import new_token_key
 from kubeserve.runtime import sandbox
 from kubeserve.security import PasswordHasher, TokenClaims, create_access_token
 
@@ -73,6 +74,12 @@ async def login(
     minutes = settings.access_token_minutes
     token = create_access_token(user.id, user.token_key, settings.jwt_key, minutes)
     return Token(access_token=token, expires_in=minutes * 60)
+
+
+async def revoke_tokens(session: AsyncSession, user: User) -> None:
+    """A new token key: every access token issued to `user` so far is refused from now on."""
+    user.token_key = new_token_key()
+    await session.flush()
 
 
 async def user_for_token(session: AsyncSession, claims: TokenClaims) -> User | None:

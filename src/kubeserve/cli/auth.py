@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from kubeserve.cli.common import DEFAULT_URL, JsonOption, UrlOption, connect, print_json, saved_login, say
-from kubeserve.cli.config import Login, forget_login, save_login
+from kubeserve.cli.config import Login, forget_login, load_login, save_login
 from kubeserve.cli.errors import CliError
 from kubeserve.client import Client, KubeServeAPIError
 
@@ -56,9 +56,21 @@ def login(email: Email, password: Password, url: UrlOption = DEFAULT_URL) -> Non
 
 
 def logout(url: UrlOption = DEFAULT_URL) -> None:
-    """Forget the saved token for this control plane."""
+    """Log out everywhere (every token of yours stops working; API keys do not), and forget
+    the saved token for this control plane."""
     client = connect(url, login=False)
-    say(f"Logged out of {client.url}" if forget_login(client.url) else f"Not logged in to {client.url}")
+    saved = load_login(client.url)
+    if saved is None:
+        say(f"Not logged in to {client.url}")
+        return
+    client.token = saved.token
+    try:
+        client.logout()
+    except KubeServeAPIError as exc:
+        if exc.status != 401:  # 401: the token had expired or was revoked already
+            raise
+    forget_login(client.url)
+    say(f"Logged out of {client.url}")
 
 
 def whoami(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None:

@@ -44,9 +44,12 @@ def server(
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """How `server` runs uvicorn. X-Forwarded-For is trusted only from the configured proxies
     (uvicorn alone trusts it from 127.0.0.1: any local client could pick its address and
-    step around the per-address login limit)."""
+    step around the per-address login limit); slow clients are bounded (slow_clients.py)."""
+    from kubeserve.slow_clients import guarded_protocol
+
     proxies = settings.forwarded_allow_ips.strip()
     return {
+        "http": guarded_protocol(settings.header_timeout_seconds, settings.slow_connections_per_address),
         "host": settings.host,
         "port": settings.port,
         "log_level": "info",

@@ -23,6 +23,11 @@ class AccountsAPI(Session):
         self.token = token["access_token"]
         return token
 
+    def logout(self) -> None:
+        """Log out everywhere: every access token of this user stops working (API keys do not)."""
+        self._call("POST", "/auth/logout")
+        self.token = None
+
     def me(self) -> User:
         return self._call("GET", "/me")
 

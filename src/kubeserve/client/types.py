@@ -1,4 +1,8 @@
-"""What the control plane answers, as `TypedDict`s: the JSON exactly as the server sent it."""
+"""What the control plane answers, as `TypedDict`s: the JSON exactly as the server sent it.
+
+These mirror the server's response models (e.g. `observability.schemas.RequestLogEntry`) on
+purpose: the client ships without the server's code and dependencies, so it must not import
+them. tests/cli/test_client_types.py holds each one to the OpenAPI document's fields."""
 
 from __future__ import annotations
 
@@ -47,6 +51,7 @@ class Version(TypedDict):
     status: str  # Pending, Building, Ready, Failed
     s3_path: str | None
     sha256: str | None
+    allow_unsafe_pickle: bool
     size_bytes: int | None
     signature: dict[str, Any] | None
     error: str | None

@@ -109,6 +109,11 @@ class Gateway:
         """Drop the cached owner/public flag of a deployment (changed or deleted)."""
         self._targets.pop(name, None)
 
+    def forget_owner(self, user_id: int) -> None:
+        """Drop the cached targets of a user's deployments (their token key changed)."""
+        for name in [n for n, t in self._targets.items() if t.owner_id == user_id]:
+            self._targets.pop(name, None)
+
     async def admit(self, call: Call) -> Admission:
         """Check the caller before any body is read. `call.name` is a deployment's name, or
         the name of one of the caller's models: then its newest deployment."""

@@ -14,27 +14,11 @@ import pytest
 from kubeserve.config import Settings
 from kubeserve.runtime.base import Autoscaling, BuildSpec, DeploymentSpec
 from kubeserve.runtime.kubernetes import objects
+from tests.kubernetes.sample import SPEC, URLS
 from tests.kubernetes.validation import assert_deployable, missing_resources, pod_spec_of
 
 GOLDEN = Path(__file__).parent / "golden"
 SECRET_KEY = "golden-files-secret-key-0123456789abcdef"
-SPEC = DeploymentSpec(
-    name="iris-a1b2c3d4e5",
-    owner_id=7,
-    model_name="iris",
-    version_id=3,
-    version_tag="v2",
-    release=4,
-    artifact_uri="s3://models/models/7/iris/v2/model.joblib",
-    requirements_uri="s3://models/models/7/iris/v2/requirements.txt",
-    sha256="ab" * 32,
-    replicas=2,
-)
-URLS = objects.ArtifactUrls(
-    "https://s3.example/models/7/iris/v2/model.joblib?X-Amz-Signature=sig1",
-    "https://s3.example/models/7/iris/v2/requirements.txt?X-Amz-Signature=sig2",
-    "token-0123",
-)
 
 
 BUILD = BuildSpec(

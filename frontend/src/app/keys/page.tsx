@@ -1,7 +1,7 @@
 "use client";
 import { useState, type FormEvent } from "react";
 import { Shell } from "@/components/Shell";
-import { Alert, Button, Card, ConfirmDialog, CopyButton, EmptyState, ErrorState, LoadingState, PageHeader, TableScroll, TextField } from "@/components/ui";
+import { Alert, Button, Card, ConfirmDialog, CopyButton, EmptyState, ErrorState, LoadingState, PageHeader, DataTable, TextField } from "@/components/ui";
 import { useApiKeys, useCreateApiKey, useRevokeApiKey } from "@/hooks/queries/apiKeys";
 import { errorText, type ApiKey, type ApiKeyCreated } from "@/lib/api";
 import { formatDate } from "@/lib/format";
@@ -56,32 +56,19 @@ function Keys() {
             <EmptyState title="No API keys">Create one for each program that calls your endpoints, so you can revoke them one by one.</EmptyState>
           )}
           {keys.data && keys.data.length > 0 && (
-            <TableScroll label="API keys">
-              <table className="w-full text-left text-sm">
-                <thead className="text-xs uppercase text-slate-600">
-                  <tr>
-                    <th scope="col" className="px-4 py-1.5 sm:px-2">Name</th>
-                    <th scope="col" className="px-2 py-1.5">Key</th>
-                    <th scope="col" className="px-2 py-1.5">Created</th>
-                    <th scope="col" className="px-2 py-1.5">Last used</th>
-                    <th scope="col" className="px-2 py-1.5"><span className="sr-only">Actions</span></th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {keys.data.map((k) => (
-                    <tr key={k.id} data-testid="key-row">
-                      <td className="px-4 py-2 font-medium sm:px-2">{k.name}</td>
-                      <td className="px-2 py-2 font-mono text-xs">{k.prefix}…</td>
-                      <td className="whitespace-nowrap px-2 py-2">{formatDate(k.created_at)}</td>
-                      <td className="whitespace-nowrap px-2 py-2">{formatDate(k.last_used_at)}</td>
-                      <td className="px-2 py-2 text-right">
-                        <Button tone="secondary" onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>Revoke</Button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableScroll>
+            <DataTable label="API keys" columns={["Name", "Key", "Created", "Last used", <span className="sr-only">Actions</span>]}>
+              {keys.data.map((k) => (
+                <tr key={k.id} data-testid="key-row">
+                  <td className="px-4 py-2 font-medium sm:px-2">{k.name}</td>
+                  <td className="px-2 py-2 font-mono text-xs">{k.prefix}…</td>
+                  <td className="whitespace-nowrap px-2 py-2">{formatDate(k.created_at)}</td>
+                  <td className="whitespace-nowrap px-2 py-2">{formatDate(k.last_used_at)}</td>
+                  <td className="px-2 py-2 text-right">
+                    <Button tone="secondary" onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>Revoke</Button>
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </Card>
       </div>

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Suspense, useState } from "react";
 import { Shell } from "@/components/Shell";
-import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LinkButton, LoadingState, PageHeader, StatusBadge, TableScroll } from "@/components/ui";
+import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LinkButton, LoadingState, PageHeader, StatusBadge, DataTable } from "@/components/ui";
 import { useDeleteModel, useModel, useVersions } from "@/hooks/queries/models";
 import { errorText } from "@/lib/api";
 import { formatDate, shortHash } from "@/lib/format";
@@ -53,37 +53,24 @@ function ModelView() {
           </EmptyState>
         )}
         {list.length > 0 && (
-          <TableScroll label="Versions">
-            <table className="w-full min-w-[36rem] text-left text-sm">
-              <thead className="text-xs uppercase text-slate-600">
-                <tr>
-                  <th scope="col" className="px-4 py-2 sm:px-2">Tag</th>
-                  <th scope="col" className="px-2 py-2">Status</th>
-                  <th scope="col" className="px-2 py-2">Size</th>
-                  <th scope="col" className="px-2 py-2">SHA-256</th>
-                  <th scope="col" className="px-2 py-2">Created</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {list.map((v) => (
-                  <tr key={v.id} data-testid="version-row">
-                    <td className="px-4 py-2 sm:px-2">
-                      <Link className="font-medium text-indigo-700 hover:underline" href={`/version/?id=${v.id}`}>
-                        {v.version_tag}
-                      </Link>
-                    </td>
-                    <td className="px-2 py-2">
-                      <StatusBadge status={v.status} />
-                      {v.status === "Failed" && v.error && <p className="mt-1 max-w-xs truncate text-xs text-red-700" title={v.error}>{v.error}</p>}
-                    </td>
-                    <td className="px-2 py-2">{formatBytes(v.size_bytes)}</td>
-                    <td className="px-2 py-2 font-mono text-xs">{shortHash(v.sha256)}</td>
-                    <td className="px-2 py-2">{formatDate(v.created_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableScroll>
+          <DataTable label="Versions" columns={["Tag", "Status", "Size", "SHA-256", "Created"]} className="min-w-[36rem]">
+            {list.map((v) => (
+              <tr key={v.id} data-testid="version-row">
+                <td className="px-4 py-2 sm:px-2">
+                  <Link className="font-medium text-indigo-700 hover:underline" href={`/version/?id=${v.id}`}>
+                    {v.version_tag}
+                  </Link>
+                </td>
+                <td className="px-2 py-2">
+                  <StatusBadge status={v.status} />
+                  {v.status === "Failed" && v.error && <p className="mt-1 max-w-xs truncate text-xs text-red-700" title={v.error}>{v.error}</p>}
+                </td>
+                <td className="px-2 py-2">{formatBytes(v.size_bytes)}</td>
+                <td className="px-2 py-2 font-mono text-xs">{shortHash(v.sha256)}</td>
+                <td className="px-2 py-2">{formatDate(v.created_at)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Card>
       <ConfirmDialog open={confirming} title={`Delete ${m.name}?`} confirmLabel="Delete model" onConfirm={onDelete} onClose={() => setConfirming(false)} busy={remove.isPending}>

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { useLogs } from "@/hooks/queries/deployments";
 import type { Schemas } from "@/lib/api";
-import { ErrorState, TableScroll } from "../ui";
+import { ErrorState, DataTable } from "../ui";
 
 const RECENT = 10;
 
@@ -10,30 +10,17 @@ const RECENT = 10;
 function RecentRequests({ entries }: { entries: Schemas["RequestLogEntry"][] }) {
   if (!entries.length) return <p className="text-sm text-slate-600">No prediction requests yet.</p>;
   return (
-    <TableScroll label="Recent requests">
-      <table className="w-full text-left text-sm">
-        <thead className="text-xs uppercase text-slate-600">
-          <tr>
-            <th scope="col" className="px-4 py-1.5 sm:px-2">Time</th>
-            <th scope="col" className="px-2 py-1.5">Status</th>
-            <th scope="col" className="px-2 py-1.5">Latency</th>
-            <th scope="col" className="px-2 py-1.5">Rows</th>
-            <th scope="col" className="px-2 py-1.5">Caller</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100" data-testid="recent-requests">
-          {entries.slice(-RECENT).reverse().map((e) => (
-            <tr key={e.cursor}>
-              <td className="whitespace-nowrap px-4 py-1.5 font-mono text-xs sm:px-2">{e.time}</td>
-              <td className={`px-2 py-1.5 font-medium ${e.status < 400 ? "text-emerald-800" : e.status < 500 ? "text-amber-800" : "text-red-700"}`}>{e.status}</td>
-              <td className="whitespace-nowrap px-2 py-1.5">{e.latency_ms.toFixed(1)} ms</td>
-              <td className="px-2 py-1.5">{e.rows}</td>
-              <td className="px-2 py-1.5">{e.caller}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableScroll>
+    <DataTable label="Recent requests" columns={["Time", "Status", "Latency", "Rows", "Caller"]} testId="recent-requests">
+      {entries.slice(-RECENT).reverse().map((e) => (
+        <tr key={e.cursor}>
+          <td className="whitespace-nowrap px-4 py-1.5 font-mono text-xs sm:px-2">{e.time}</td>
+          <td className={`px-2 py-1.5 font-medium ${e.status < 400 ? "text-emerald-800" : e.status < 500 ? "text-amber-800" : "text-red-700"}`}>{e.status}</td>
+          <td className="whitespace-nowrap px-2 py-1.5">{e.latency_ms.toFixed(1)} ms</td>
+          <td className="px-2 py-1.5">{e.rows}</td>
+          <td className="px-2 py-1.5">{e.caller}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

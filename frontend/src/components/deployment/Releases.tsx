@@ -5,7 +5,7 @@ import { useReleases, useRollback, useUpdateDeployment } from "@/hooks/queries/d
 import { useVersions } from "@/hooks/queries/models";
 import { errorText, type Deployment } from "@/lib/api";
 import { formatDate } from "@/lib/format";
-import { Alert, Button, ErrorState, LoadingState, StatusBadge, TableScroll } from "../ui";
+import { Alert, Button, ErrorState, LoadingState, StatusBadge, DataTable } from "../ui";
 
 export function Releases({ deployment }: { deployment: Deployment }) {
   const releases = useReleases(deployment.id);
@@ -40,30 +40,17 @@ export function Releases({ deployment }: { deployment: Deployment }) {
       {releases.isLoading && <LoadingState label="Loading releases" />}
       {releases.error && <ErrorState error={releases.error} retry={() => releases.refetch()} />}
       {releases.data && (
-        <TableScroll label="Release history">
-          <table className="w-full text-left text-sm">
-            <thead className="text-xs uppercase text-slate-600">
-              <tr>
-                <th scope="col" className="px-4 py-1.5 sm:px-2">Release</th>
-                <th scope="col" className="px-2 py-1.5">Version</th>
-                <th scope="col" className="px-2 py-1.5">Status</th>
-                <th scope="col" className="px-2 py-1.5">Why</th>
-                <th scope="col" className="px-2 py-1.5">When</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100" data-testid="releases">
-              {releases.data.map((r) => (
-                <tr key={r.id}>
-                  <td className="px-4 py-1.5 sm:px-2">#{r.revision}</td>
-                  <td className="px-2 py-1.5 font-medium">{tag(r.version_id)}</td>
-                  <td className="px-2 py-1.5"><StatusBadge status={r.status} /></td>
-                  <td className="px-2 py-1.5 text-slate-700">{r.reason ?? ""}</td>
-                  <td className="whitespace-nowrap px-2 py-1.5 text-slate-600">{formatDate(r.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableScroll>
+        <DataTable label="Release history" columns={["Release", "Version", "Status", "Why", "When"]} testId="releases">
+          {releases.data.map((r) => (
+            <tr key={r.id}>
+              <td className="px-4 py-1.5 sm:px-2">#{r.revision}</td>
+              <td className="px-2 py-1.5 font-medium">{tag(r.version_id)}</td>
+              <td className="px-2 py-1.5"><StatusBadge status={r.status} /></td>
+              <td className="px-2 py-1.5 text-slate-700">{r.reason ?? ""}</td>
+              <td className="whitespace-nowrap px-2 py-1.5 text-slate-600">{formatDate(r.created_at)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </div>
   );

@@ -1,0 +1,91 @@
+"""Slow clients (slowloris): uvicorn has no deadline for a request's head, so a client that
+sends its headers a byte at a time holds a connection — and a file descriptor — forever; a few
+thousand of them and the control plane accepts nobody.
+
+`guarded_protocol` is uvicorn's httptools protocol with two bounds, for `kubeserve server`:
+- a request's head (request line + headers) must arrive within `header_timeout` seconds of
+  its first byte, or of the connection opening; otherwise the connection is closed;
+- one client address holds at most `per_address` connections that are still sending their
+  head; a new one closes that address's oldest (so a real client behind the same address
+  still gets in: its head arrives in milliseconds, the attacker's never does).
+Bodies are read by the app under its own limits. In production the chart's Ingress sits in
+front with its own header and body timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+
+class _Pending:
+    """Connections still sending a request head, by client address, oldest first."""
+
+    def __init__(self) -> None:
+        self.by_address: dict[str, OrderedDict[int, GuardedProtocol]] = {}
+
+    def add(self, protocol: GuardedProtocol, per_address: int) -> None:
+        waiting = self.by_address.setdefault(protocol.address, OrderedDict())
+        waiting[id(protocol)] = protocol
+        while len(waiting) > per_address:
+            _, oldest = waiting.popitem(last=False)
+            oldest.close_slow()
+
+    def discard(self, protocol: GuardedProtocol) -> None:
+        waiting = self.by_address.get(protocol.address)
+        if waiting is not None and waiting.pop(id(protocol), None) is not None and not waiting:
+            del self.by_address[protocol.address]
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    header_timeout: float
+    per_address: int
+    pending: _Pending
+    _head_deadline: asyncio.TimerHandle | None = None
+    address: str = ""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.address = self.client[0] if self.client else ""
+        self._await_head()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._await_head()  # the next request on a kept-alive connection
+
+    def on_headers_complete(self) -> None:
+        self._head_done()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_done()
+        super().connection_lost(exc)
+
+    def close_slow(self) -> None:
+        self._head_done()
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def _await_head(self) -> None:
+        if self._head_deadline is None:
+            self._head_deadline = self.loop.call_later(self.header_timeout, self.close_slow)
+            self.pending.add(self, self.per_address)
+
+    def _head_done(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+            self.pending.discard(self)
+
+
+def guarded_protocol(header_timeout: float, per_address: int) -> type[GuardedProtocol]:
+    """A protocol class for `uvicorn.Config(http=...)` with these bounds (one server's state)."""
+    attributes: dict[str, Any] = {
+        "header_timeout": header_timeout,
+        "per_address": per_address,
+        "pending": _Pending(),
+    }
+    return type("GuardedHttpToolsProtocol", (GuardedProtocol,), attributes)
