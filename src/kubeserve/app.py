@@ -18,6 +18,7 @@ from kubeserve.accounts import browser
 from kubeserve.accounts.api_keys import ApiKeyCache
 from kubeserve.accounts.endpoints import router as accounts_router
 from kubeserve.accounts.throttle import LoginThrottle
+from kubeserve.admin.endpoints import router as admin_router
 from kubeserve.body_limit import BodyLimit
 from kubeserve.config import Settings
 from kubeserve.db import create_engine, create_sessionmaker
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(browser.router, prefix=API_PREFIX)
     app.include_router(registry_router, prefix=API_PREFIX)
     app.include_router(deployments_router, prefix=API_PREFIX)
+    app.include_router(admin_router, prefix=API_PREFIX)
     app.include_router(observability_router)
     _install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_body_kb * 1024)

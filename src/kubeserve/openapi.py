@@ -44,14 +44,15 @@ EXTRA: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/models"): (409,),
     ("post", "/api/v1/models/{model_id}/versions"): (409,),
     ("post", "/api/v1/versions/{version_id}/upload"): (400, 409, 413, 415),
-    ("post", "/api/v1/deployments"): (404, 409),  # the version it names
-    ("patch", "/api/v1/deployments/{deployment_id}"): (409,),
+    ("post", "/api/v1/deployments"): (403, 404, 409),  # 403: the pods quota; 404: the version
+    ("patch", "/api/v1/deployments/{deployment_id}"): (403, 409),
     ("post", "/api/v1/deployments/{deployment_id}/rollback"): (409,),
     ("post", "/api/v1/predict/{deployment}"): (401, 403, 404, 413, 415, 422, 502, 503, 504),
     ("get", "/api/v1/predict/{deployment}/v2/{path}"): (401, 404, 502, 503, 504),
     ("post", "/api/v1/predict/{deployment}/v2/{path}"): (401, 403, 404, 413, 415, 422, 502, 503, 504),
 }
 COOKIE_WRITES = ("post", "put", "patch", "delete")  # a browser session's writes need a CSRF token
+ADMIN_PATHS = "/api/v1/admin/"  # every operation under it answers 403 to a non-admin
 
 
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +88,8 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
     statuses = set(EXTRA.get((method, path), ()))
+    if path.startswith(ADMIN_PATHS):
+        statuses.add(403)
     parameters = operation.get("parameters", [])
     if operation.get("security") or any(p.get("in") == "cookie" for p in parameters):
         statuses.add(401)

@@ -23,6 +23,10 @@ COMPONENTS = {
     "Release": ["ReleaseRead"],
     "RequestLogEntry": ["RequestLogEntry"],
     "Stats": ["StatsRead"],
+    "AdminUser": ["AdminUserRead"],
+    "Quota": ["QuotaRead"],
+    "QuotaSet": ["QuotaSet"],
+    "Usage": ["UsageRead"],
 }
 
 

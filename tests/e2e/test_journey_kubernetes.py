@@ -1,9 +1,10 @@
 """The journey on KUBESERVE_RUNTIME=kubernetes: a real control plane process, a real S3 server
 (moto), and the stand-in Kubernetes API server whose kubelet runs every pod's command as a
 real process: builds as pods in the tenant's namespace -> deploy -> Running -> predict through
-the gateway -> scale -> roll out -> roll back -> delete, then a quota refusal and a crashing
-model with their reasons. The control plane runs no user code: its sandbox is off, as in a
-restricted pod where bubblewrap cannot run, and it still is a multi-user install."""
+the gateway -> scale -> roll out -> roll back -> delete, then quota refusals (the API's, then
+admission's after an admin lowered the owner's CPU, lifted when the admin raises it) and a
+crashing model with their reasons. The control plane runs no user code: its sandbox is off,
+as in a restricted pod where bubblewrap cannot run, and it still is a multi-user install."""
 
 from __future__ import annotations
 
@@ -130,16 +131,30 @@ def test_quota_refusal_and_a_crashing_model_say_why(
     s3_server: str,
 ) -> None:
     owner = Api.register(kube_plane.url, "quota@example.com")
-    ns = f"user-{owner.call('GET', '/me')['id']}"
+    owner_id = owner.call("GET", "/me")["id"]
+    ns = f"user-{owner_id}"
     model = owner.call("POST", "/models", 201, json={"name": "big"})
     v1 = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
-    # 5 pods at most per tenant: the 6th replica is refused by admission, in the quota's words
-    dep = owner.call("POST", "/deployments", 201, json={"version_id": v1["id"], "replicas": 6})
-    poll(lambda: len(objects(stand_in, "Pod", ns)) == 5, 60, "five pods")
+    # 5 pods at most per owner (the default): 6 replicas are refused at once, in the quota's words
+    refused = owner.http.post("/deployments", json={"version_id": v1["id"], "replicas": 6})
+    assert refused.status_code == 403 and "exceeded quota: pods" in refused.json()["detail"]
+
+    # the operator makes an admin where the control plane runs; the admin lowers the owner's CPU
+    admin = Api.register(kube_plane.url, "boss@example.com")
+    granted = kube_plane.kubeserve("admin", "grant", "boss@example.com")
+    assert granted.returncode == 0 and "now an admin" in granted.stdout, granted.stderr
+    admin.call("PATCH", f"/admin/users/{owner_id}/quota", json={"cpu": "500m"})  # 2 pods of 250m
+    dep = owner.call("POST", "/deployments", 201, json={"version_id": v1["id"], "replicas": 3})
+    poll(lambda: len(objects(stand_in, "Pod", ns)) == 2, 60, "two pods")
     refused = wait_deployment(
         owner, dep["id"], "the refusal", lambda d: "exceeded quota" in (d["error"] or ""), 120
     )
-    assert refused["status"] == "Failed" and "pods" in refused["error"], refused
+    assert refused["status"] == "Failed" and "cpu" in refused["error"], refused
+    # raised: the ResourceQuota changes at once (the deployment did not) and admission follows
+    admin.call("PATCH", f"/admin/users/{owner_id}/quota", json={"cpu": "1"})
+    [quota] = objects(stand_in, "ResourceQuota", ns)
+    assert quota["spec"]["hard"]["limits.cpu"] == "1" and quota["spec"]["hard"]["pods"] == "5"
+    poll(lambda: len(objects(stand_in, "Pod", ns)) == 3, 60, "the third pod admitted")
     owner.call("DELETE", f"/deployments/{dep['id']}", 204)
     poll(lambda: objects(stand_in, "Pod", ns) == [], 30, "pods to go")
 

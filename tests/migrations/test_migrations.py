@@ -128,3 +128,35 @@ async def test_every_sqlite_table_is_autoincrement(tmp_path: Path) -> None:
     assert set(declared) == TABLES
     assert all("AUTOINCREMENT" in sql for sql in declared.values()), declared
     assert foreign_keys == 1  # switched back on after the migration
+
+
+async def test_quotas_come_and_go_with_0005_and_users_stay(empty_database: str) -> None:
+    """0005 adds the users' quota columns (NULL: the default) and takes them away again,
+    keeping every user and their ids on both databases."""
+    from sqlalchemy import text
+
+    engine = create_engine(empty_database)
+    try:
+        await migrations.upgrade(engine, "0004")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO users (email, password_hash, role, is_active, created_at, token_key) "
+                    "VALUES ('a@example.com', 'h', 'admin', true, CURRENT_TIMESTAMP, 'k')"
+                )
+            )
+        await migrations.upgrade(engine, "0005")
+        async with engine.begin() as conn:
+            row = (
+                await conn.execute(text("SELECT id, quota_cpu, quota_memory, quota_pods FROM users"))
+            ).one()
+            assert tuple(row) == (1, None, None, None)
+            await conn.execute(text("UPDATE users SET quota_cpu = '4', quota_memory = '8Gi', quota_pods = 9"))
+        await migrations.downgrade(engine, "0004")
+        async with engine.connect() as conn:
+            columns = await conn.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("users")})
+            users = (await conn.execute(text("SELECT id, email, role FROM users"))).all()
+        assert not columns & {"quota_cpu", "quota_memory", "quota_pods"}
+        assert [tuple(u) for u in users] == [(1, "a@example.com", "admin")]
+    finally:
+        await engine.dispose()

@@ -4,6 +4,71 @@
  */
 
 export interface paths {
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Users
+         * @description Every user with their effective quota (what an admin set, else the platform default)
+         *     and what their deployments hold against it.
+         */
+        get: operations["list_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get User */
+        get: operations["get_user"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{user_id}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Reset Quota
+         * @description Put a user's quota back to the platform default.
+         */
+        delete: operations["reset_quota"];
+        options?: never;
+        head?: never;
+        /**
+         * Set Quota
+         * @description Set a user's quota: `cpu` and `memory` as Kubernetes quantities (100m-1024 CPUs,
+         *     64Mi-16Ti), `pods` 0-1000; `null` puts one back to the default. It applies at once (on
+         *     Kubernetes: the user's ResourceQuota); what already runs beyond it keeps running, but
+         *     nothing more starts.
+         */
+        patch: operations["set_quota"];
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -151,6 +216,9 @@ export interface paths {
         /**
          * Create Deployment
          * @description Deploy a Ready version. Returns at once (`Pending`); poll until `Running`.
+         *
+         *     403 when its replicas (autoscaled: its max) would exceed your pods quota, counted over
+         *     all your deployments (`GET /me` shows your quota).
          */
         post: operations["create_deployment"];
         delete?: never;
@@ -181,6 +249,8 @@ export interface paths {
         /**
          * Update Deployment
          * @description `replicas` scales; `version_id` rolls out a new release with zero downtime.
+         *
+         *     403 when more replicas would exceed your pods quota (all your deployments together).
          */
         patch: operations["update_deployment"];
         trace?: never;
@@ -296,7 +366,8 @@ export interface paths {
         };
         /**
          * Me
-         * @description The logged-in user, and how this install isolates user code.
+         * @description The logged-in user (`role`: `user` or `admin`), their quota, and how this install
+         *     isolates user code.
          */
         get: operations["me"];
         put?: never;
@@ -584,6 +655,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AdminUserRead */
+        AdminUserRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            custom_quota: components["schemas"]["QuotaSet"];
+            /** Email */
+            email: string;
+            /** Id */
+            id: number;
+            /** @description effective: what the admin set, else the platform default */
+            quota: components["schemas"]["QuotaRead"];
+            /** Role */
+            role: string;
+            usage: components["schemas"]["UsageRead"];
+        };
         /** ApiKeyCreate */
         ApiKeyCreate: {
             /** Name */
@@ -807,6 +896,8 @@ export interface components {
              * @description how user code is isolated here, or why it is not
              */
             isolation: string;
+            /** @description yours: what an admin set, else the platform default */
+            quota: components["schemas"]["QuotaRead"];
             /** Role */
             role: string;
             /**
@@ -868,6 +959,51 @@ export interface components {
             description?: string | null;
             /** Type */
             type?: string | null;
+        };
+        /**
+         * QuotaRead
+         * @description What one user may use at once, all deployments together.
+         */
+        QuotaRead: {
+            /**
+             * Cpu
+             * @description CPU (requests and limits), a Kubernetes quantity
+             */
+            cpu: string;
+            /**
+             * Memory
+             * @description memory (requests and limits), a Kubernetes quantity
+             */
+            memory: string;
+            /**
+             * Pods
+             * @description replicas running at once (on Kubernetes: pods, builds included)
+             */
+            pods: number;
+        };
+        /**
+         * QuotaSet
+         * @description What an admin set; null: the platform default.
+         */
+        QuotaSet: {
+            /** Cpu */
+            cpu: string | null;
+            /** Memory */
+            memory: string | null;
+            /** Pods */
+            pods: number | null;
+        };
+        /**
+         * QuotaUpdate
+         * @description Fields given are set; `null` puts that field back to the platform default.
+         */
+        QuotaUpdate: {
+            /** Cpu */
+            cpu?: string | null;
+            /** Memory */
+            memory?: string | null;
+            /** Pods */
+            pods?: number | null;
         };
         /** ReleaseRead */
         ReleaseRead: {
@@ -1018,6 +1154,16 @@ export interface components {
             /** Max Bytes */
             max_bytes: number;
         };
+        /** UsageRead */
+        UsageRead: {
+            /** Deployments */
+            deployments: number;
+            /**
+             * Replicas
+             * @description the most replicas the user's deployments may run at once
+             */
+            replicas: number;
+        };
         /** UserCreate */
         UserCreate: {
             /**
@@ -1117,6 +1263,240 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_users: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserRead"][];
+                };
+            };
+            /** @description Not authenticated, or a bad, expired or revoked credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+        };
+    };
+    get_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserRead"];
+                };
+            };
+            /** @description Not authenticated, or a bad, expired or revoked credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Not found (also another user's object) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorDetail"];
+                };
+            };
+        };
+    };
+    reset_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserRead"];
+                };
+            };
+            /** @description Not authenticated, or a bad, expired or revoked credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Not found (also another user's object) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorDetail"];
+                };
+            };
+        };
+    };
+    set_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserRead"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Not authenticated, or a bad, expired or revoked credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Not found (also another user's object) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Body larger than allowed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorDetail"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorDetail"];
+                };
+            };
+        };
+    };
     list_api_keys: {
         parameters: {
             query?: never;

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response, status
 from pydantic import ValidationError
 
-from kubeserve.accounts import api_keys, service
+from kubeserve.accounts import api_keys, quota, service
 from kubeserve.accounts.dependencies import CurrentUser
 from kubeserve.accounts.schemas import (
     ApiKeyCreate,
@@ -16,6 +17,7 @@ from kubeserve.accounts.schemas import (
     ApiKeyRead,
     Credentials,
     MeRead,
+    QuotaRead,
     Token,
     UserCreate,
     UserRead,
@@ -74,9 +76,11 @@ async def login(
 
 @router.get("/me", response_model=MeRead)
 async def me(user: CurrentUser, settings: SettingsDep) -> Any:
-    """The logged-in user, and how this install isolates user code."""
+    """The logged-in user (`role`: `user` or `admin`), their quota, and how this install
+    isolates user code."""
     return MeRead(
         **UserRead.model_validate(user).model_dump(),
+        quota=QuotaRead(**asdict(quota.effective(user, settings))),
         sandboxed=sandbox.contained(settings),
         single_user=not sandbox.multi_user(settings),
         isolation=sandbox.describe(settings),

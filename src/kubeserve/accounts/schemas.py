@@ -35,7 +35,16 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
+class QuotaRead(BaseModel):
+    """What one user may use at once, all deployments together."""
+
+    cpu: str = Field(description="CPU (requests and limits), a Kubernetes quantity")
+    memory: str = Field(description="memory (requests and limits), a Kubernetes quantity")
+    pods: int = Field(description="replicas running at once (on Kubernetes: pods, builds included)")
+
+
 class MeRead(UserRead):
+    quota: QuotaRead = Field(description="yours: what an admin set, else the platform default")
     sandboxed: bool = Field(description="user code (builds, replicas) runs in a sandbox")
     single_user: bool = Field(description="no sandbox: this install refuses a second account")
     isolation: str = Field(description="how user code is isolated here, or why it is not")

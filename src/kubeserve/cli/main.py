@@ -1,6 +1,7 @@
 """`kubeserve` entry point: one Typer app, one module per command group.
 
-Every command but `server` and `serve-model` talks to the control plane over HTTP through
+Every command but `server`, `serve-model` and `admin grant|revoke` (which write the control
+plane's database where it runs) talks to the control plane over HTTP through
 `kubeserve.Client`; `FriendlyGroup` turns their expected failures into one line and exit 1.
 """
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from kubeserve.cli import auth, deployments, keys, logs, models, predict, push, stats
+from kubeserve.cli import admin, auth, deployments, keys, logs, models, predict, push, stats
 from kubeserve.cli.errors import FriendlyGroup
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ def _register_client_commands() -> None:
         for command in module.COMMANDS:
             app.command()(command)
     app.add_typer(keys.app, name="keys")
+    app.add_typer(admin.app, name="admin")
 
 
 _quiet_types()

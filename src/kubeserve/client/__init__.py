@@ -5,13 +5,14 @@ server sent, typed as a `TypedDict`. Every failure is a `KubeServeError`; the CL
 layer over this class, so scripts and the command line share one code path.
 
 One module per API area (`accounts`, `registry`, `artifacts`, `deployments`,
-`predictions`), each a mixin over the shared HTTP `Session` in `transport`; `Client` is
+`predictions`, `admin`), each a mixin over the shared HTTP `Session` in `transport`; `Client` is
 their sum.
 """
 
 from __future__ import annotations
 
 from kubeserve.client.accounts import AccountsAPI
+from kubeserve.client.admin import AdminAPI
 from kubeserve.client.artifacts import ArtifactsAPI
 from kubeserve.client.deployments import DeploymentsAPI
 from kubeserve.client.errors import (
@@ -26,9 +27,11 @@ from kubeserve.client.predictions import PredictionsAPI
 from kubeserve.client.registry import RegistryAPI
 from kubeserve.client.transport import DEFAULT_URL as DEFAULT_URL  # re-exported, as before the split
 from kubeserve.client.types import (
+    AdminUser,
     ApiKey,
     Deployment,
     Model,
+    Quota,
     Release,
     RequestLogEntry,
     RequestLogPage,
@@ -50,6 +53,8 @@ __all__ = [
     "User",
     "Token",
     "ApiKey",
+    "AdminUser",
+    "Quota",
     "Model",
     "Version",
     "Deployment",
@@ -60,7 +65,7 @@ __all__ = [
 ]
 
 
-class Client(AccountsAPI, RegistryAPI, ArtifactsAPI, DeploymentsAPI, PredictionsAPI):
+class Client(AccountsAPI, RegistryAPI, ArtifactsAPI, DeploymentsAPI, PredictionsAPI, AdminAPI):
     """A KubeServe control plane at `url`, as a user (`token`) or for predictions (`api_key`).
 
     `url` defaults to `$KUBESERVE_URL`, else http://127.0.0.1:8000.

@@ -20,6 +20,31 @@ class User(TypedDict):
     created_at: str
 
 
+class Quota(TypedDict):
+    cpu: str  # a Kubernetes quantity: "2", "500m"
+    memory: str  # "4Gi"
+    pods: int
+
+
+class QuotaSet(TypedDict):
+    """What an admin set; None: the platform default."""
+
+    cpu: str | None
+    memory: str | None
+    pods: int | None
+
+
+class Usage(TypedDict):
+    deployments: int
+    replicas: int  # the most replicas the user's deployments may run at once
+
+
+class AdminUser(User):
+    quota: Quota  # effective
+    custom_quota: QuotaSet
+    usage: Usage
+
+
 class Token(TypedDict):
     access_token: str
     token_type: str

@@ -33,7 +33,10 @@ async def create_deployment(
     settings: SettingsDep,
     reconciler: ReconcilerDep,
 ) -> Any:
-    """Deploy a Ready version. Returns at once (`Pending`); poll until `Running`."""
+    """Deploy a Ready version. Returns at once (`Pending`); poll until `Running`.
+
+    403 when its replicas (autoscaled: its max) would exceed your pods quota, counted over
+    all your deployments (`GET /me` shows your quota)."""
     row = await service.create(session, settings, reconciler, user, data)
     return await service.read(reconciler, row)
 
@@ -56,11 +59,14 @@ async def update_deployment(
     data: DeploymentUpdate,
     session: SessionDep,
     user: CurrentUser,
+    settings: SettingsDep,
     reconciler: ReconcilerDep,
     gateway: GatewayDep,
 ) -> Any:
-    """`replicas` scales; `version_id` rolls out a new release with zero downtime."""
-    row = await service.update(session, reconciler, user, deployment_id, data)
+    """`replicas` scales; `version_id` rolls out a new release with zero downtime.
+
+    403 when more replicas would exceed your pods quota (all your deployments together)."""
+    row = await service.update(session, settings, reconciler, user, deployment_id, data)
     _forget_after_commit(session, gateway, row.deployment.k8s_service_name)
     return await service.read(reconciler, row)
 

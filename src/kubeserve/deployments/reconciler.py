@@ -22,13 +22,23 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kubeserve.accounts import quota
+from kubeserve.accounts.repository import UserRepository
 from kubeserve.config import Settings
 from kubeserve.deployments.repository import DeploymentRepository, DeploymentRow, ReleaseRepository
 from kubeserve.errors import KubeServeError
 from kubeserve.observability.metrics import ControlPlaneMetrics
-from kubeserve.orm import Deployment
+from kubeserve.orm import Deployment, User
 from kubeserve.registry.build import code_key, requirements_key
-from kubeserve.runtime.base import STOPPED, Autoscaling, DeploymentSpec, Phase, Runtime, RuntimeStatus
+from kubeserve.runtime.base import (
+    STOPPED,
+    Autoscaling,
+    DeploymentSpec,
+    Phase,
+    Quota,
+    Runtime,
+    RuntimeStatus,
+)
 from kubeserve.storage.base import ArtifactStore
 
 log = logging.getLogger(__name__)
@@ -67,9 +77,10 @@ class Reconciler:
     async def _apply_all(self) -> None:
         async with self.sessionmaker() as session:
             rows = await DeploymentRepository(session).list_rows()
+            users = {u.id: u for u in await UserRepository(session).list(UserRepository(session).select())}
         for row in rows:
             try:
-                await self._apply(row)
+                await self._apply(row, self._quota(users.get(row.deployment.user_id)))
             except KubeServeError as exc:  # one deployment's trouble must not stop the others
                 log.warning("deployment %s: %s", row.deployment.id, exc.detail)
         self._resynced = time.monotonic()
@@ -85,8 +96,20 @@ class Reconciler:
         """Apply the committed desired state of one deployment."""
         async with self.sessionmaker() as session:
             row = await DeploymentRepository(session).get_row(deployment_id)
+            owner = await UserRepository(session).get_by_id(row.deployment.user_id) if row else None
         if row is not None:
-            await self._apply(row)
+            await self._apply(row, self._quota(owner))
+
+    async def apply_quota(self, owner_id: int, owner_quota: Quota) -> None:
+        """An admin changed the owner's quota: the runtime applies it now, not at the next
+        apply of one of their deployments (idempotent: any control plane may)."""
+        try:
+            await self.runtime.apply_quota(owner_id, owner_quota)
+        except KubeServeError as exc:  # the periodic re-apply carries it later
+            log.warning("quota of user %s: %s", owner_id, exc.detail)
+
+    def _quota(self, owner: User | None) -> Quota:
+        return quota.effective(owner, self.settings) if owner else quota.default(self.settings)
 
     async def remove(self, name: str) -> None:
         async with self._lock:
@@ -100,13 +123,13 @@ class Reconciler:
     async def logs(self, name: str, tail: int) -> list[str]:
         return (await self.runtime.logs(name, tail))[-tail:]
 
-    async def _apply(self, row: DeploymentRow) -> None:
-        spec = await self._spec(row)
+    async def _apply(self, row: DeploymentRow, owner_quota: Quota) -> None:
+        spec = await self._spec(row, owner_quota)
         async with self._lock:
             self._names[row.deployment.id] = spec.name
         await self.runtime.apply(spec)  # idempotent: creates, rolls out or rescales
 
-    async def _spec(self, row: DeploymentRow) -> DeploymentSpec:
+    async def _spec(self, row: DeploymentRow, owner_quota: Quota) -> DeploymentSpec:
         d, version, model = row
         assert version.s3_path is not None
         auto = d.autoscaling
@@ -125,6 +148,7 @@ class Reconciler:
             code_uri=self.store.uri(code_key(version.s3_path))
             if (version.signature or {}).get("code")
             else None,
+            quota=owner_quota,
         )
 
     async def _sync_loop(self) -> None:

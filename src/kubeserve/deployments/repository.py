@@ -1,12 +1,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 
 from kubeserve.orm import Deployment, Model, ModelVersion, Release
 from kubeserve.repository import Repository
+
+
+class Usage(NamedTuple):
+    """What one owner's deployments hold against their quota."""
+
+    deployments: int = 0
+    replicas: int = 0  # the most replicas they may run at once (autoscaled: their max)
+
+
+def most_replicas(replicas: int, autoscaling: dict[str, Any] | None) -> int:
+    """The most replicas a deployment may run at once: what counts against the pods quota."""
+    return int(autoscaling["max"]) if autoscaling else replicas
 
 
 class DeploymentRow(NamedTuple):
@@ -57,6 +69,17 @@ class DeploymentRepository(Repository[Deployment]):
         """Every deployment's id and runtime name (what the leading reconciler must manage)."""
         result = await self.session.execute(select(Deployment.id, Deployment.k8s_service_name))
         return {id_: name for id_, name in result.all()}
+
+    async def usage(self, user_id: int | None = None) -> dict[int, Usage]:
+        """Per owner (one owner, or all): their deployments and the replicas these may run."""
+        statement = select(Deployment.user_id, Deployment.replicas, Deployment.autoscaling)
+        if user_id is not None:
+            statement = statement.where(Deployment.user_id == user_id)
+        found: dict[int, Usage] = {}
+        for owner, replicas, autoscaling in (await self.session.execute(statement)).all():
+            held = found.get(owner, Usage())
+            found[owner] = Usage(held.deployments + 1, held.replicas + most_replicas(replicas, autoscaling))
+        return found
 
     async def get_by_name(self, name: str) -> Deployment | None:
         return await self.one_or_none(self.select().where(Deployment.k8s_service_name == name))

@@ -8,12 +8,19 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kubeserve.accounts import quota
 from kubeserve.config import Settings
 from kubeserve.db import after_commit
 from kubeserve.deployments.reconciler import Reconciler
-from kubeserve.deployments.repository import DeploymentRepository, DeploymentRow, ReleaseRepository
+from kubeserve.deployments.repository import (
+    DeploymentRepository,
+    DeploymentRow,
+    ReleaseRepository,
+    Usage,
+    most_replicas,
+)
 from kubeserve.deployments.schemas import DeploymentCreate, DeploymentRead, DeploymentUpdate
-from kubeserve.errors import Conflict, NotFound, Unprocessable
+from kubeserve.errors import Conflict, Forbidden, NotFound, Unprocessable
 from kubeserve.orm import Deployment, Model, ModelVersion, Release, User, VersionStatus
 from kubeserve.registry.repository import VersionRepository
 
@@ -58,8 +65,27 @@ async def create(
     await ReleaseRepository(session).add(
         Release(deployment_id=deployment.id, revision=1, version_id=version.id, reason="deploy")
     )
+    await _within_quota(session, settings, user, 0, most_replicas(replicas, autoscaling))
     after_commit(session, lambda: reconciler.kick(deployment.id))
     return await get(session, user, deployment.id)
+
+
+async def _within_quota(
+    session: AsyncSession, settings: Settings, user: User, before: int, after: int
+) -> None:
+    """Refuse (403, nothing written) a change that raises the replicas the user's deployments
+    may run at once beyond their pods quota. Lowering is always allowed, even when an admin
+    set the quota below what already runs."""
+    if after <= before:
+        return
+    allowed = quota.effective(user, settings).pods
+    held = (await DeploymentRepository(session).usage(user.id)).get(user.id, Usage())
+    if held.replicas > allowed:
+        raise Forbidden(
+            f"exceeded quota: pods: your deployments could run {held.replicas} replicas at once "
+            f"(this one {after}), your quota is {allowed}; scale another deployment down, "
+            "or ask an admin for more"
+        )
 
 
 async def get(session: AsyncSession, user: User, deployment_id: int) -> DeploymentRow:
@@ -80,10 +106,16 @@ async def list_for_version(session: AsyncSession, user: User, version_id: int) -
 
 
 async def update(
-    session: AsyncSession, reconciler: Reconciler, user: User, deployment_id: int, data: DeploymentUpdate
+    session: AsyncSession,
+    settings: Settings,
+    reconciler: Reconciler,
+    user: User,
+    deployment_id: int,
+    data: DeploymentUpdate,
 ) -> DeploymentRow:
     row = await get(session, user, deployment_id)
     deployment = row.deployment
+    before = most_replicas(deployment.replicas, deployment.autoscaling)
     if "autoscaling" in data.model_fields_set:
         deployment.autoscaling = data.autoscaling.model_dump() if data.autoscaling else None
         if data.autoscaling is not None:
@@ -100,6 +132,9 @@ async def update(
             raise Unprocessable("a deployment serves one model: pick a version of the same model")
         await _new_release(session, deployment, version.id, f"update to {version.version_tag}")
     await session.flush()
+    await _within_quota(
+        session, settings, user, before, most_replicas(deployment.replicas, deployment.autoscaling)
+    )
     after_commit(session, lambda: reconciler.kick(deployment.id))
     return await get(session, user, deployment_id)
 

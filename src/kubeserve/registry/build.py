@@ -16,10 +16,11 @@ import time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kubeserve.accounts import quota
 from kubeserve.config import Settings
 from kubeserve.disk import remove_version_dirs
 from kubeserve.observability.metrics import ControlPlaneMetrics
-from kubeserve.orm import Model, ModelVersion, VersionStatus
+from kubeserve.orm import Model, ModelVersion, User, VersionStatus
 from kubeserve.runtime.base import BuildAnswer, BuildSpec, Runtime
 from kubeserve.storage.base import ArtifactStore, StorageError
 
@@ -113,23 +114,25 @@ class Builder:
     async def _run(self, version_id: int) -> BuildAnswer:
         async with self.sessionmaker() as session:
             found = await session.execute(
-                select(ModelVersion, Model.user_id)
+                select(ModelVersion, User)
                 .join(Model, ModelVersion.model_id == Model.id)
+                .join(User, Model.user_id == User.id)
                 .where(ModelVersion.id == version_id)
             )
             row = found.one_or_none()
             key = row[0].s3_path if row is not None else None
             if row is None or key is None:
                 return BuildAnswer.failed("version has no artifact")
-            owner_id, allow_unsafe = row[1], row[0].allow_unsafe_pickle
+            version, owner = row
         code = code_key(key)
         spec = BuildSpec(
-            owner_id=owner_id,
+            owner_id=owner.id,
             version_id=version_id,
             artifact_uri=self.store.uri(key),
             requirements_uri=self.store.uri(requirements_key(key)),
             code_uri=self.store.uri(code) if await self.store.exists(code) else None,
-            allow_unsafe_pickle=allow_unsafe,
+            allow_unsafe_pickle=version.allow_unsafe_pickle,
+            quota=quota.effective(owner, self.settings),
         )
         return await self.runtime.build(spec)
 

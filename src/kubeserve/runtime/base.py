@@ -46,6 +46,16 @@ class Autoscaling:
 
 
 @dataclass(frozen=True)
+class Quota:
+    """What one owner may use at once, all deployments together (a Kubernetes ResourceQuota's
+    hard limits): CPU and memory as Kubernetes quantities (requests and limits), pods."""
+
+    cpu: str = "2"
+    memory: str = "4Gi"
+    pods: int = 5
+
+
+@dataclass(frozen=True)
 class DeploymentSpec:
     """Desired state of one deployment at one release."""
 
@@ -61,6 +71,7 @@ class DeploymentSpec:
     replicas: int  # with autoscaling: where it starts, within the bounds
     autoscaling: Autoscaling | None = None
     code_uri: str | None = None  # the user's shipped code (code.zip beside the model), if any
+    quota: Quota = Quota()  # the owner's effective quota (an admin's, else the platform default)
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,7 @@ class BuildSpec:
     requirements_uri: str
     code_uri: str | None = None  # the user's shipped code (code.zip), if any
     allow_unsafe_pickle: bool = False  # the owner accepts a pickle that runs code when loaded
+    quota: Quota = Quota()  # the owner's effective quota: a build pod counts against it
 
 
 @dataclass(frozen=True)
@@ -190,6 +202,11 @@ class Runtime(Protocol):
 
     async def delete(self, name: str) -> None:
         """Stop and remove everything under `name`; unknown names are fine."""
+        ...
+
+    async def apply_quota(self, owner_id: int, quota: Quota) -> None:
+        """Make `quota` the owner's limit now, whether or not their deployments change
+        (an admin's change); idempotent. Backends without a quota object of their own ignore it."""
         ...
 
     async def observe(self) -> Mapping[str, RuntimeStatus]:

@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kubeserve.runtime.base import BuildAnswer, BuildSpec, DeploymentSpec, Phase, RuntimeStatus, Upstream
+from kubeserve.runtime.base import (
+    BuildAnswer,
+    BuildSpec,
+    DeploymentSpec,
+    Phase,
+    Quota,
+    RuntimeStatus,
+    Upstream,
+)
 
 BUILT = BuildAnswer(ok=True, signature={"fake": True})
 
@@ -32,9 +40,11 @@ class FakeRuntime:
         self.built: list[BuildSpec] = []  # every build, in order
         self.answers: dict[str, BuildAnswer] = {}  # artifact URI -> what its build answers
         self._deployments: dict[str, _Fake] = {}
+        self.quotas: dict[int, Quota] = {}  # owner -> the quota applied last
 
     async def apply(self, spec: DeploymentSpec) -> None:
         self.applied.append(spec)
+        self.quotas[spec.owner_id] = spec.quota
         current = self._deployments.get(spec.name)
         if current is not None and spec.release < current.spec.release:
             return  # stale
@@ -51,6 +61,9 @@ class FakeRuntime:
             ],
         )
         self._deployments[spec.name] = _Fake(spec, status)
+
+    async def apply_quota(self, owner_id: int, quota: Quota) -> None:
+        self.quotas[owner_id] = quota
 
     def fail(self, name: str, message: str) -> None:
         """Make a deployment Failed with `message` (as a crash-looping replica would)."""

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from lightkube import AsyncClient, KubeConfig
 
-from kubeserve.runtime.base import BuildSpec, Phase
+from kubeserve.runtime.base import BuildSpec, Phase, Quota
 from kubeserve.runtime.kubernetes import KubernetesRuntime, objects
 from kubeserve.runtime.kubernetes.lease import LeaderElection
 from kubeserve.storage.s3 import S3Store
+from tests.fixtures.control_plane import poll
 from tests.fixtures.kube_apiserver import StandInCluster
 from tests.fixtures.kube_apiserver.controllers import K
 from tests.fixtures.kubernetes import MODEL_IMAGE
@@ -134,17 +135,19 @@ class _Sleeps:
 async def test_a_full_quota_and_the_deadline_fail_the_build_with_their_reasons(
     stand_in: StandInCluster, s3_store: S3Store, iris_model: Path, tmp_path: Path
 ) -> None:
-    full = runtime_settings(
-        tmp_path,
-        runtime="kubernetes",
-        kubeconfig=stand_in.kubeconfig,
-        kubernetes_image=MODEL_IMAGE,
-        kubernetes_quota_memory="1Gi",
+    settings = runtime_settings(
+        tmp_path, runtime="kubernetes", kubeconfig=stand_in.kubeconfig, kubernetes_image=MODEL_IMAGE
     )
     spec = await put_version(s3_store, "models/1/iris/v5", iris_model, tmp_path)
-    kube = KubernetesRuntime(full, s3_store)  # a build asks for 2048 MiB
+    kube = KubernetesRuntime(settings, s3_store)
     try:
-        refused = await kube.build(spec)
+        refused = await kube.build(replace(spec, quota=Quota(memory="1Gi")))  # a build asks for 2048 MiB
+        assert (
+            stand_in.call(lambda: stand_in.store.list(K["ResourceQuota"], "user-1"))[0]["spec"]["hard"][
+                "limits.memory"
+            ]
+            == "1Gi"
+        )  # the owner's quota, applied before the build pod
         assert not refused.ok and refused.error is not None
         assert refused.error.startswith("exceeded quota:") and "kubeserve-quota" in refused.error
         assert build_objects(stand_in) == []
@@ -166,5 +169,54 @@ async def test_a_full_quota_and_the_deadline_fail_the_build_with_their_reasons(
         late = await kube.build(replace(slow, allow_unsafe_pickle=True))
         assert not late.ok and late.error == "build timed out after 3 s"
         assert build_objects(stand_in) == []
+    finally:
+        await kube.close()
+
+
+async def test_an_admins_quota_change_reaches_the_resource_quota_and_admission(
+    stand_in: StandInCluster, s3_store: S3Store, iris_model: Path, tmp_path: Path
+) -> None:
+    """The quota travels with the spec; `apply_quota` changes it without any deployment change,
+    and the API server's admission follows it (pods of an unknown image: created, never run)."""
+    await s3_store.put_file("q/model.joblib", iris_model)
+    settings = runtime_settings(
+        tmp_path, runtime="kubernetes", kubeconfig=stand_in.kubeconfig, kubernetes_image="nope:1"
+    )
+    kube = KubernetesRuntime(settings, s3_store)
+
+    def cluster(kind: str) -> list[dict]:
+        return stand_in.call(lambda: stand_in.store.list(K[kind], "user-1"))
+
+    def hard() -> dict:
+        return cluster("ResourceQuota")[0]["spec"]["hard"]
+
+    try:
+        await kube.apply_quota(2, Quota(pods=9))  # no namespace yet: it comes with their first deployment
+        assert stand_in.call(lambda: stand_in.store.list(K["ResourceQuota"], "user-2")) == []
+        uri = s3_store.uri("q/model.joblib")
+        spec = replace(make_spec("quota", iris_model, replicas=2), artifact_uri=uri, requirements_uri=uri)
+        await kube.apply(replace(spec, quota=Quota("2", "4Gi", 1)))
+        assert hard() == {
+            "requests.cpu": "2",
+            "limits.cpu": "2",
+            "requests.memory": "4Gi",
+            "limits.memory": "4Gi",
+            "pods": "1",
+        }
+
+        def refusal() -> str:
+            conditions = (cluster("Deployment")[0].get("status") or {}).get("conditions", [])
+            return next((c["message"] for c in conditions if c["type"] == "ReplicaFailure"), "")
+
+        poll(lambda: "exceeded quota" in refusal(), 30, "the second pod refused")
+        assert "pods" in refusal() and len(cluster("Pod")) == 1
+
+        await kube.apply_quota(1, Quota("2", "4Gi", 2))  # an admin's change, the deployment unchanged
+        assert hard()["pods"] == "2"
+        poll(lambda: len(cluster("Pod")) == 2, 30, "the second pod admitted")
+
+        await kube.apply(replace(spec, quota=Quota("3", "4Gi", 2)))  # a spec carrying another quota
+        assert hard()["requests.cpu"] == "3"
+        await kube.delete("quota")
     finally:
         await kube.close()

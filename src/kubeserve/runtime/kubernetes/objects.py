@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubeserve.config import Settings
-from kubeserve.runtime.base import BuildSpec, DeploymentSpec
+from kubeserve.runtime.base import BuildSpec, DeploymentSpec, Quota
 
 Doc = dict[str, Any]
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kubeserve"}
@@ -37,15 +37,6 @@ PORT = 8080
 UID = 10001  # the model-server image's user
 CONTAINER = "model"
 MOUNTS = {"packages": "/packages", "work": "/work", "tmp": "/tmp"}
-
-
-@dataclass(frozen=True)
-class Quota:
-    """What one tenant may use in all: the ResourceQuota's hard limits."""
-
-    cpu: str = "2"
-    memory: str = "4Gi"
-    pods: int = 5
 
 
 @dataclass(frozen=True)

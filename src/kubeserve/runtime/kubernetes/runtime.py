@@ -8,7 +8,9 @@ A build is a bare Pod in the tenant's namespace, awaited through the Pod watch; 
 the last line of its log; its Pod and Secret are deleted when it ends (leftovers of a control
 plane that died mid-build: by the sweep at the start of the next build).
 
-Per process: the caches and the set of tenants already set up; nothing that must agree across
+Per process: the caches and the tenants already set up, with the quota applied to each (a spec
+carrying another quota re-applies them; an admin's change comes through `apply_quota`, from
+whichever control plane took it); nothing that must agree across
 control-plane replicas (tokens are derived from the signing key, presigned URLs from the day).
 """
 
@@ -38,6 +40,7 @@ from kubeserve.runtime.base import (
     BuildAnswer,
     BuildSpec,
     DeploymentSpec,
+    Quota,
     RuntimeFailure,
     RuntimeStatus,
     Upstream,
@@ -78,7 +81,7 @@ class KubernetesRuntime:
         self._pods: dict[str, Doc] = {}  # by uid
         self._services: dict[str, Doc] = {}  # by name
         self._ready: dict[str, set[str]] = {}  # deployment name -> uids of its ready pods
-        self._tenants: set[int] = set()
+        self._tenants: dict[int, Quota] = {}  # owners set up by this process, with their quota
         self._pods_changed = asyncio.Event()  # set (and replaced) on every pod event
         self._namespaces: dict[str, str] = {}  # name -> namespace, known before the watch says
         self._synced: dict[str, asyncio.Event] = {}
@@ -113,7 +116,7 @@ class KubernetesRuntime:
         if not self._current(spec):
             return
         try:
-            await self._ensure_tenant(spec.owner_id)
+            await self._ensure_tenant(spec.owner_id, spec.quota)
             urls = objects.ArtifactUrls(
                 await self._presign(spec.artifact_uri),
                 await self._presign(spec.requirements_uri),
@@ -128,19 +131,27 @@ class KubernetesRuntime:
         except ApiError as exc:
             raise RuntimeFailure(f"the Kubernetes API refused {spec.name}: {exc.status.message}") from exc
 
-    async def _ensure_tenant(self, owner_id: int) -> None:
-        """The tenant's namespace and guard rails (quota, LimitRange, network policies), applied
-        once per process before anything of the tenant's runs: deployments and builds alike."""
-        if owner_id in self._tenants:
+    async def _ensure_tenant(self, owner_id: int, quota: Quota) -> None:
+        """The tenant's namespace and guard rails (`quota`, LimitRange, network policies),
+        applied before anything of the tenant's runs, deployments and builds alike; again when
+        the quota differs from the one this process applied last."""
+        if self._tenants.get(owner_id) == quota:
             return
-        quota = objects.Quota(
-            self.settings.kubernetes_quota_cpu,
-            self.settings.kubernetes_quota_memory,
-            self.settings.kubernetes_quota_pods,
-        )
         for doc in objects.tenant_objects(owner_id, self.settings, quota):
             await self._apply(doc)
-        self._tenants.add(owner_id)
+        self._tenants[owner_id] = quota
+
+    async def apply_quota(self, owner_id: int, quota: Quota) -> None:
+        """Re-apply the owner's ResourceQuota (server-side apply: any control plane may).
+        An owner without a namespace yet gets it with their first deployment's tenant objects."""
+        try:
+            await self._apply(objects.resource_quota(objects.namespace_of(owner_id), quota))
+        except ApiError as exc:
+            if exc.status.code != 404:
+                raise RuntimeFailure(f"the Kubernetes API refused the quota: {exc.status.message}") from exc
+            return
+        if owner_id in self._tenants:
+            self._tenants[owner_id] = quota
 
     def _current(self, spec: DeploymentSpec) -> bool:
         """Apply a release only if it is not older than the template's, unless it rolls back a
@@ -212,7 +223,7 @@ class KubernetesRuntime:
         ns = objects.namespace_of(spec.owner_id)
         name = objects.build_name(spec, secrets.token_hex(3))
         try:
-            await self._ensure_tenant(spec.owner_id)
+            await self._ensure_tenant(spec.owner_id, spec.quota)
             await self._sweep_builds(spec)
             lifetime = timedelta(seconds=self.settings.build_timeout_seconds) + BUILD_GRACE
             urls = objects.BuildUrls(

@@ -21,7 +21,7 @@ import httpx
 
 from kubeserve.config import Settings
 from kubeserve.observability.discovery import ReplicaTarget
-from kubeserve.runtime.base import BuildAnswer, BuildSpec, DeploymentSpec, RuntimeStatus, Upstream
+from kubeserve.runtime.base import BuildAnswer, BuildSpec, DeploymentSpec, Quota, RuntimeStatus, Upstream
 from kubeserve.runtime.local import build
 from kubeserve.runtime.local.artifacts import localized
 from kubeserve.runtime.local.managed import ManagedDeployment
@@ -61,6 +61,10 @@ class LocalRuntime:
 
     async def observe(self) -> Mapping[str, RuntimeStatus]:
         return {name: d.status() for name, d in self._deployments.items()}
+
+    async def apply_quota(self, owner_id: int, quota: Quota) -> None:
+        """Nothing to apply: on one machine the API refuses replicas beyond `quota.pods`
+        (deployments/service.py); CPU and memory are bounded per sandbox, not per owner."""
 
     def upstream(self, name: str) -> Upstream | None:
         """The ready replica with the fewest requests in flight (round robin among equals):
