@@ -42,6 +42,11 @@ async def test_an_image_the_registry_lacks_fails_with_the_pull_error(
         assert kube.upstream("pull") is None
         await kube.delete("pull")
         assert stand_in.call(lambda: stand_in.store.list(K["Deployment"])) == []
+        built = await kube.build(BuildSpec(1, 3, uri, uri))  # a build's pod cannot pull it either
+        assert (built.error or "").startswith(
+            'the build pod cannot start: ImagePullBackOff: Back-off pulling image "nope:1"'
+        )
+        assert build_objects(stand_in) == []
     finally:
         await kube.close()
 
