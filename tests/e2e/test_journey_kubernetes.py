@@ -1,9 +1,11 @@
 """The journey on KUBESERVE_RUNTIME=kubernetes: a real control plane process, a real S3 server
 (moto), and the stand-in Kubernetes API server whose kubelet runs every pod's command as a
-real model server: deploy -> Running -> predict through the gateway -> scale -> roll out ->
-roll back -> roll out a version that needs its shipped code -> delete, then quota refusals
-(the API's, then admission's after an admin lowered the owner's CPU, lifted when the admin
-raises it) and a crashing model with their reasons."""
+real process: builds as pods in the tenant's namespace -> deploy -> Running -> predict through
+the gateway -> scale -> roll out -> roll back -> roll out a version that needs its shipped
+code -> delete, then quota refusals (the API's, then admission's after an admin lowered the
+owner's CPU, lifted when the admin raises it) and a crashing model with their reasons. The
+control plane runs no user code: its sandbox is off, as in a restricted pod where bubblewrap
+cannot run, and it still is a multi-user install."""
 
 from __future__ import annotations
 
@@ -53,6 +55,7 @@ def kube_plane(
         KUBESERVE_REPLICA_CPU="250m",
         KUBESERVE_REPLICA_START_TIMEOUT_SECONDS="60",
         KUBESERVE_KUBERNETES_LEASE_SECONDS="2",
+        KUBESERVE_SANDBOX="off",  # no bubblewrap in a restricted pod: builds run as pods anyway
     )
     plane.start()
     yield plane
@@ -74,10 +77,15 @@ def test_the_journey_on_kubernetes(
     owner = Api.register(kube_plane.url, "k8s@example.com")
     me = owner.call("GET", "/me")
     ns = f"user-{me['id']}"
+    assert me["isolation"].startswith("kubernetes:") and me["sandboxed"] and not me["single_user"], me
     expected_v1 = joblib.load(iris_model).predict(np.array(ROWS)).tolist()
     expected_v2 = joblib.load(shifted_model).predict(np.array(ROWS)).tolist()
     model = owner.call("POST", "/models", 201, json={"name": "iris"})
     v1 = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
+    # the build ran as a pod in the tenant's namespace (the sandbox is off: not here), then went
+    assert ("POST", f"/api/v1/namespaces/{ns}/pods") in stand_in.api.requests
+    assert v1["signature"]["n_features_in"] == 4 and v1["signature"]["classes"] == [0, 1, 2]
+    assert objects(stand_in, "Pod", ns) == [] and objects(stand_in, "Secret", ns) == []
 
     # deploy -> Running -> predict through the gateway (Service ClusterIP -> pod process)
     dep = owner.call("POST", "/deployments", 201, json={"version_id": v1["id"], "replicas": 1})

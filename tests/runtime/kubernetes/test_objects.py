@@ -13,13 +13,28 @@ from typing import Any
 import pytest
 
 from kubeserve.config import Settings
-from kubeserve.runtime.base import Autoscaling, Quota
+from kubeserve.runtime.base import Autoscaling, BuildSpec, Quota
 from kubeserve.runtime.kubernetes import objects
 from tests.kubernetes.sample import SPEC, URLS
 from tests.kubernetes.validation import assert_deployable, missing_resources, pod_spec_of
 
 GOLDEN = Path(__file__).parent / "golden"
 SECRET_KEY = "golden-files-secret-key-0123456789abcdef"
+
+
+BUILD = BuildSpec(
+    owner_id=7,
+    version_id=3,
+    artifact_uri=SPEC.artifact_uri,
+    requirements_uri=SPEC.requirements_uri,
+    code_uri="s3://models/models/7/iris/v2/code.zip",
+    allow_unsafe_pickle=True,
+)
+BUILD_URLS = objects.BuildUrls(
+    "https://s3.example/models/7/iris/v2/model.joblib?X-Amz-Signature=sig3",
+    "https://s3.example/models/7/iris/v2/requirements.txt?X-Amz-Signature=sig4",
+    "https://s3.example/models/7/iris/v2/code.zip?X-Amz-Signature=sig5",
+)
 
 
 def settings(**overrides: Any) -> Settings:
@@ -42,6 +57,11 @@ def all_objects(autoscaling: bool = True, monitor: bool = True) -> list[dict[str
     return tenant + objects.deployment_objects(spec, settings(), urls, monitor)
 
 
+def build_objects(spec: BuildSpec = BUILD, **overrides: Any) -> list[dict[str, Any]]:
+    urls = BUILD_URLS if spec.code_uri else objects.BuildUrls(BUILD_URLS.model, BUILD_URLS.requirements)
+    return objects.build_objects(spec, objects.build_name(spec, "a1b2c3"), settings(**overrides), urls)
+
+
 def by_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [d for d in docs if d["kind"] == kind]
 
@@ -55,6 +75,51 @@ def test_golden(autoscaling: bool) -> None:
         path.parent.mkdir(exist_ok=True)
         path.write_text(text)
     assert text == path.read_text(), f"{path.name} changed: rerun with KUBESERVE_UPDATE_GOLDEN=1 and review"
+
+
+def test_golden_build() -> None:
+    path = GOLDEN / "build.json"
+    text = json.dumps(build_objects(pip_index_url="https://pypi.example/simple"), indent=2, sort_keys=True)
+    if os.environ.get("KUBESERVE_UPDATE_GOLDEN"):
+        path.write_text(text + "\n")
+    assert text + "\n" == path.read_text(), "build.json changed: rerun with KUBESERVE_UPDATE_GOLDEN=1"
+
+
+@pytest.mark.parametrize("code", [True, False])
+def test_a_build_is_a_locked_down_pod_that_runs_once_within_its_deadline(code: bool) -> None:
+    """Strict on 1.29/1.33/1.37, restricted, requests = limits from the build settings; the
+    pod reads presigned URLs from its Secret (never keys, never a URL in the pod spec)."""
+    spec = BUILD if code else BuildSpec(**{**BUILD.__dict__, "code_uri": None, "allow_unsafe_pickle": False})
+    docs = build_objects(spec, build_timeout_seconds=240, build_memory_mb=1536, build_cpu="750m")
+    for doc in docs:
+        assert_deployable(doc)
+        assert doc["metadata"]["namespace"] == "user-7"
+        assert doc["metadata"]["labels"][objects.BUILD_LABEL] == "3"
+    [secret], [pod] = by_kind(docs, "Secret"), by_kind(docs, "Pod")
+    assert pod["metadata"]["name"] == secret["metadata"]["name"] == "build-3-a1b2c3"
+    body = pod["spec"]
+    assert body["restartPolicy"] == "Never" and body["activeDeadlineSeconds"] == 240
+    assert body["automountServiceAccountToken"] is False
+    [c] = body["containers"]
+    size = {"cpu": "750m", "memory": "1536Mi"}
+    assert c["resources"] == {"requests": size, "limits": size}
+    assert c["securityContext"]["readOnlyRootFilesystem"] and c["securityContext"]["capabilities"] == {
+        "drop": ["ALL"]
+    }
+    assert c["command"] == ["python", "-m", "kubeserve.inference.inspect"]
+    assert c["args"][-1 if not code else -2] in ("all", "--allow-unsafe-pickle")
+    assert ("--allow-unsafe-pickle" in c["args"]) is code and ("--code" in c["args"]) is code
+    assert {m["mountPath"] for m in c["volumeMounts"]} == {"/packages", "/tmp"}
+    assert all("emptyDir" in v for v in body["volumes"])
+    urls = {"model-url": BUILD_URLS.model, "requirements-url": BUILD_URLS.requirements}
+    if code:
+        urls["code-url"] = str(BUILD_URLS.code)
+    assert {k: base64.b64decode(v).decode() for k, v in secret["data"].items()} == urls
+    refs = {e["valueFrom"]["secretKeyRef"]["key"] for e in c["env"] if "valueFrom" in e}
+    assert refs == set(urls)
+    text = json.dumps(pod)
+    assert "X-Amz" not in text and "s3.example" not in text and "AKIA-NEVER-IN-A-POD" not in text
+    assert SECRET_KEY not in json.dumps(docs)
 
 
 @pytest.mark.parametrize("autoscaling", [True, False])
@@ -219,16 +284,25 @@ def test_the_chart_grants_the_runtime_every_kind_it_writes_and_no_more() -> None
     from tests.kubernetes.chart import by_kind as chart_kind
 
     plural = {"NetworkPolicy": "networkpolicies", "HorizontalPodAutoscaler": "horizontalpodautoscalers"}
-    written = {
-        (d["apiVersion"].rpartition("/")[0], plural.get(d["kind"], d["kind"].lower() + "s"))
-        for d in all_objects(monitor=False)
-    }
+
+    def resources(docs: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        return {
+            (d["apiVersion"].rpartition("/")[0], plural.get(d["kind"], d["kind"].lower() + "s")) for d in docs
+        }
+
     [role] = chart_kind(render(SECRETS), "ClusterRole")
-    managed = {
-        (group, resource)
-        for rule in role["rules"]
-        if {"create", "patch"} <= set(rule["verbs"])  # server-side apply; deletes: test_chart_runtime.py
-        for group in rule["apiGroups"]
-        for resource in rule["resources"]
-    }
-    assert written == managed
+
+    def granted(*verbs: str) -> set[tuple[str, str]]:
+        return {
+            (group, resource)
+            for rule in role["rules"]
+            if set(verbs) <= set(rule["verbs"])
+            for group in rule["apiGroups"]
+            for resource in rule["resources"]
+        }
+
+    # applied (server-side apply: create + patch); deletes are held by test_chart_runtime.py
+    assert resources(all_objects(monitor=False)) == granted("create", "patch")
+    # created once and deleted (builds): the pod needs no patch, the Secret has it anyway
+    assert resources(build_objects()) <= granted("create", "delete")
+    assert ("", "pods") not in granted("patch")
