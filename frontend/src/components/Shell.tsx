@@ -11,6 +11,7 @@ const NAV = [
   { href: "/deployments/", label: "Deployments" },
   { href: "/keys/", label: "API keys" },
 ];
+const ADMIN_NAV = { href: "/admin/", label: "Users" }; // admins only
 
 function isCurrent(pathname: string, href: string): boolean {
   if (href === "/") return pathname === "/" || pathname.startsWith("/model") || pathname.startsWith("/version") || pathname.startsWith("/upload");
@@ -49,7 +50,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </Link>
           <nav aria-label="Main" className="order-3 w-full sm:order-none sm:w-auto">
             <ul className="flex gap-1">
-              {NAV.map((item) => {
+              {(user?.role === "admin" ? [...NAV, ADMIN_NAV] : NAV).map((item) => {
                 const current = isCurrent(pathname, item.href);
                 return (
                   <li key={item.href}>

@@ -11,6 +11,8 @@ export type Release = Schemas["ReleaseRead"];
 export type ApiKey = Schemas["ApiKeyRead"];
 export type ApiKeyCreated = Schemas["ApiKeyCreated"];
 export type UploadRule = Schemas["UploadRule"];
+export type AdminUser = Schemas["AdminUserRead"];
+export type QuotaUpdate = Schemas["QuotaUpdate"];
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 let csrfToken: string | null = null;

@@ -38,7 +38,7 @@ def millicores(value: str) -> int:
     """`500m` -> 500, `1.5` -> 1500; ValueError says what is accepted."""
     found = CPU.match(value)
     if found is None:
-        raise ValueError(f"cpu {value!r} is not a CPU quantity: use cores (2, 1.5) or millicores (500m)")
+        raise ValueError(f"{value!r} is not a CPU quantity: use cores (2, 1.5) or millicores (500m)")
     return int(found[1]) if found[1] else int(Decimal(found[2]) * 1000)
 
 
@@ -47,7 +47,7 @@ def memory_bytes(value: str) -> int:
     found = MEMORY.match(value)
     if found is None:
         raise ValueError(
-            f"memory {value!r} is not a memory quantity: a number with Ki/Mi/Gi/Ti or k/M/G/T (e.g. 4Gi)"
+            f"{value!r} is not a memory quantity: a number with Ki/Mi/Gi/Ti or k/M/G/T (e.g. 4Gi)"
         )
     return int(Decimal(found[1]) * SUFFIX[found[2]])
 
@@ -55,14 +55,14 @@ def memory_bytes(value: str) -> int:
 def check_cpu(value: str) -> str:
     low, high = CPU_BOUNDS
     if not low <= millicores(value) <= high:
-        raise ValueError(f"cpu {value!r} is out of bounds: between 100m and 1024")
+        raise ValueError(f"{value!r} is out of bounds: between 100m and 1024")
     return value
 
 
 def check_memory(value: str) -> str:
     low, high = MEMORY_BOUNDS
     if not low <= memory_bytes(value) <= high:
-        raise ValueError(f"memory {value!r} is out of bounds: between 64Mi and 16Ti")
+        raise ValueError(f"{value!r} is out of bounds: between 64Mi and 16Ti")
     return value
 
 
