@@ -67,9 +67,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         )
         hasher = PasswordHasher(settings.password_hash_workers, settings.password_hash_queue)
         app.state.password_hasher = hasher
-        app.state.builder = Builder(settings, app.state.store, app.state.sessionmaker, app.state.metrics)
         app.state.api_key_cache = ApiKeyCache()
         active = app.state.runtime = runtime or build_runtime(settings, app.state.store)
+        app.state.builder = Builder(
+            settings, app.state.store, app.state.sessionmaker, app.state.metrics, active
+        )
         app.state.sampler = Sampler(settings, active, app.state.metrics)
         log_dir, log_bytes = settings.data_dir / "request-logs", int(settings.request_log_max_mb * 2**20)
         app.state.request_log = RequestLog(log_dir, log_bytes, settings.request_log)
@@ -83,15 +85,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.sampler.start()
         app.state.request_log.start()
         log.info("KubeServe control plane ready at %s", settings.base_url)
-        (log.info if sandbox.enabled(settings) else log.warning)("sandbox: %s", sandbox.describe(settings))
+        (log.info if sandbox.contained(settings) else log.warning)("sandbox: %s", sandbox.describe(settings))
         try:
             yield
         finally:
             await app.state.gateway.close()
             await app.state.request_log.close()
             await app.state.sampler.close()
+            await app.state.builder.close()  # before the runtime closes: a cancelled build cleans up
             await app.state.reconciler.close()
-            await app.state.builder.close()
             await engine.dispose()
             app.state.password_hasher.close()
 

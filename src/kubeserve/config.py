@@ -79,7 +79,9 @@ class Settings(BaseSettings):
     build_timeout_seconds: int = Field(default=300, gt=0)
     """Longest a build (install requirements, load, check) may run."""
     build_memory_mb: int = Field(default=2048, gt=0)
-    """Address-space limit of a build child process."""
+    """Memory limit of a build (address space for local children, request = limit for pods)."""
+    build_cpu: str = "1"
+    """CPU of a build pod, request = limit (Kubernetes runtime)."""
     pip_index_url: str | None = None
     """Package index for builds and replicas (pip's PIP_INDEX_URL); default pip's own."""
     runtime: Literal["local", "kubernetes"] = "local"

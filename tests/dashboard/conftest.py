@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+def database_url(sqlite_database_url: str) -> str:
     """SQLite only: the browser tests exercise the dashboard, not the database backends."""
-    path = tmp_path / "kubeserve.db"
-    shutil.copy(sqlite_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+    return sqlite_database_url
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ itself, and Swagger UI renders the API in Chromium with every non-loopback reque
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,11 +37,9 @@ async def test_every_asset_is_local(client: httpx.AsyncClient, page: str) -> Non
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+def database_url(sqlite_database_url: str) -> str:
     """SQLite only: these tests are about the pages, not the database backends."""
-    path = tmp_path / "kubeserve.db"
-    shutil.copy(sqlite_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+    return sqlite_database_url
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 """The journey on KUBESERVE_RUNTIME=kubernetes: a real control plane process, a real S3 server
 (moto), and the stand-in Kubernetes API server whose kubelet runs every pod's command as a
-real model server: deploy -> Running -> predict through the gateway -> scale -> roll out ->
-roll back -> delete, then quota refusals (the API's, then admission's after an admin lowered
-the owner's CPU, lifted when the admin raises it) and a crashing model with their reasons."""
+real process: builds as pods in the tenant's namespace -> deploy -> Running -> predict through
+the gateway -> scale -> roll out -> roll back -> roll out a version that needs its shipped
+code -> delete, then quota refusals (the API's, then admission's after an admin lowered the
+owner's CPU, lifted when the admin raises it) and a crashing model with their reasons. The
+control plane runs no user code: its sandbox is off, as in a restricted pod where bubblewrap
+cannot run, and it still is a multi-user install."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from tests.fixtures.kube_apiserver import StandInCluster
 from tests.fixtures.kube_apiserver.controllers import K
 from tests.fixtures.kubernetes import MODEL_IMAGE
 from tests.fixtures.s3 import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
+from tests.inference.models import IRIS_ROWS, make_notebook_model
 
 # The database does not matter to the runtime (the local journey runs on both): SQLite only.
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -51,6 +55,7 @@ def kube_plane(
         KUBESERVE_REPLICA_CPU="250m",
         KUBESERVE_REPLICA_START_TIMEOUT_SECONDS="60",
         KUBESERVE_KUBERNETES_LEASE_SECONDS="2",
+        KUBESERVE_SANDBOX="off",  # no bubblewrap in a restricted pod: builds run as pods anyway
     )
     plane.start()
     yield plane
@@ -67,14 +72,20 @@ def test_the_journey_on_kubernetes(
     iris_model: Path,
     iris_requirements: Path,
     shifted_model: Path,
+    tmp_path: Path,
 ) -> None:
     owner = Api.register(kube_plane.url, "k8s@example.com")
     me = owner.call("GET", "/me")
     ns = f"user-{me['id']}"
+    assert me["isolation"].startswith("kubernetes:") and me["sandboxed"] and not me["single_user"], me
     expected_v1 = joblib.load(iris_model).predict(np.array(ROWS)).tolist()
     expected_v2 = joblib.load(shifted_model).predict(np.array(ROWS)).tolist()
     model = owner.call("POST", "/models", 201, json={"name": "iris"})
     v1 = upload_ready_version(owner, model["id"], "v1", iris_model, iris_requirements)
+    # the build ran as a pod in the tenant's namespace (the sandbox is off: not here), then went
+    assert ("POST", f"/api/v1/namespaces/{ns}/pods") in stand_in.api.requests
+    assert v1["signature"]["n_features_in"] == 4 and v1["signature"]["classes"] == [0, 1, 2]
+    assert objects(stand_in, "Pod", ns) == [] and objects(stand_in, "Secret", ns) == []
 
     # deploy -> Running -> predict through the gateway (Service ClusterIP -> pod process)
     dep = owner.call("POST", "/deployments", 201, json={"version_id": v1["id"], "replicas": 1})
@@ -106,6 +117,26 @@ def test_the_journey_on_kubernetes(
         owner, dep, v1, v2, (expected_v1, expected_v2), replicas=2, timeout=120, under_load=False
     )
     assert all(line.startswith(f"[{name}-") for line in logs)
+
+    # a version that needs its shipped code (a notebook's own transformer): the code reaches
+    # the pods like the model, by a presigned URL in the version's Secret
+    notebook, code, expected_v4 = make_notebook_model(tmp_path)
+    v4 = upload_ready_version(owner, model["id"], "v4", notebook, iris_requirements, code=code)
+    owner.call("PATCH", f"/deployments/{dep['id']}", json={"version_id": v4["id"]})
+    wait_deployment(  # a refused rollout would point the row back at release 3 (v1)
+        owner,
+        dep["id"],
+        "release 4 (shipped code) serving",
+        lambda d: d["status"] == "Running" and {i["release"] for i in d["instances"]} == {4},
+        120,
+    )
+    answer = owner.http.post(url, json={"data": IRIS_ROWS})
+    assert answer.json()["predictions"] == expected_v4, answer.text
+    code_secret = next(
+        s for s in objects(stand_in, "Secret", ns) if s["metadata"]["name"].endswith(f"-v{v4['id']}")
+    )
+    assert "code.zip?X-Amz-" in base64.b64decode(code_secret["data"]["code-url"]).decode()
+    assert "code.zip" not in json.dumps(objects(stand_in, "Deployment", ns))
 
     # delete: everything the deployment owned goes, the URL is a 404
     owner.call("DELETE", f"/deployments/{dep['id']}", 204)

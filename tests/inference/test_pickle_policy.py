@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, OneHotEncoder
 
-from kubeserve.inference.pickle_policy import reason, refused
+from kubeserve.inference.pickle_policy import not_rebuilders, reason, refused
 from kubeserve.inference.pickle_scan import scan_file
 
 
@@ -41,6 +41,27 @@ def test_real_models_pass(tmp_path: Path, protocol: int) -> None:
         path = tmp_path / f"{i}.joblib"
         joblib.dump(model, path, protocol=protocol)
         assert refused(scan_file(path).globals) == [], type(model)
+
+
+def test_real_models_call_only_classes_ufuncs_and_rebuild_helpers(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "when": pd.date_range("2020", periods=4, tz="UTC"),
+            "gap": pd.to_timedelta([1, 2, 3, 4], unit="s"),
+            "kind": pd.Categorical(list("abca")),
+            "month": pd.period_range("2020", periods=4, freq="M"),
+            "span": pd.interval_range(0, 4),
+            "maybe": pd.array([1, None, 3, 4], dtype="Int64"),
+            "text": pd.array(list("abcd"), dtype="string"),
+        }
+    )
+    found: set[str] = set()
+    for i, model in enumerate([*_models(), frame, pd.NaT, np.random.default_rng(0)]):
+        path = tmp_path / f"{i}.joblib"
+        joblib.dump(model, path)
+        found.update(scan_file(path).globals)
+    assert "numpy:log1p" in found and "pandas._libs.internals:_unpickle_block" in found
+    assert not_rebuilders(sorted(found)) == []
 
 
 @pytest.mark.parametrize(

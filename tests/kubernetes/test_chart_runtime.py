@@ -33,7 +33,8 @@ RESOURCES = {  # kind -> (API group, resource) of every kind the runtime applies
 }
 # What src/kubeserve/runtime/kubernetes/ does beyond applying (server-side apply = create + patch):
 # watches (Deployments, Services, Pods in all namespaces), deletes a deployment's objects, lists
-# its Secrets by label, reads pod logs, probes for the ServiceMonitor CRD by listing.
+# its Secrets by label, reads pod logs, probes for the ServiceMonitor CRD by listing; a build is a
+# Pod and a Secret created, awaited through the Pod watch, read (log) and deleted.
 EXPECTED_CLUSTER_RULES = {
     ("", "namespaces"): {"create", "patch"},
     ("", "resourcequotas"): {"create", "patch"},
@@ -43,7 +44,7 @@ EXPECTED_CLUSTER_RULES = {
     ("", "services"): {"create", "patch", "delete", "list", "watch"},
     ("autoscaling", "horizontalpodautoscalers"): {"create", "patch", "delete"},
     ("", "secrets"): {"create", "patch", "delete", "list"},
-    ("", "pods"): {"list", "watch"},
+    ("", "pods"): {"create", "delete", "list", "watch"},  # builds: a bare pod each
     ("", "pods/log"): {"get"},
     ("monitoring.coreos.com", "servicemonitors"): {"create", "patch", "delete", "list"},
 }

@@ -64,16 +64,23 @@ def garbage_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 async def kube_runtime(
-    tmp_path_factory: pytest.TempPathFactory, s3_server: str, iris_model: Path
-) -> AsyncIterator[tuple[KubernetesRuntime, tuple[str, str]]]:
-    """A KubernetesRuntime on a stand-in cluster, the iris model in S3: (runtime, its URIs)."""
+    tmp_path_factory: pytest.TempPathFactory, s3_server: str, iris_model: Path, garbage_model: Path
+) -> AsyncIterator[tuple[KubernetesRuntime, dict[Path, tuple[str, str]]]]:
+    """A KubernetesRuntime on a stand-in cluster, the iris and garbage models in S3:
+    (runtime, each model's URIs: model, requirements)."""
     root = tmp_path_factory.mktemp("kube")
     cluster = start_stand_in(root / "cluster")
     store = S3Store(s3_server, S3_ACCESS_KEY, S3_SECRET_KEY, "kube-runtime", secure=False, region=S3_REGION)
     requirements = root / "requirements.txt"
     requirements.write_text("")
-    await store.put_file("models/1/iris/v1/model.joblib", iris_model)
-    await store.put_file("models/1/iris/v1/requirements.txt", requirements)
+    uris = {}
+    for model, name in ((iris_model, "iris"), (garbage_model, "garbage")):
+        await store.put_file(f"models/1/{name}/v1/model.joblib", model)
+        await store.put_file(f"models/1/{name}/v1/requirements.txt", requirements)
+        uris[model] = (
+            store.uri(f"models/1/{name}/v1/model.joblib"),
+            store.uri(f"models/1/{name}/v1/requirements.txt"),
+        )
     settings = runtime_settings(
         root,
         runtime="kubernetes",
@@ -83,6 +90,6 @@ async def kube_runtime(
         kubernetes_lease_seconds=2,
     )
     kube = KubernetesRuntime(settings, store)
-    yield kube, (store.uri("models/1/iris/v1/model.joblib"), store.uri("models/1/iris/v1/requirements.txt"))
+    yield kube, uris
     await kube.close()
     await asyncio.to_thread(cluster.stop)

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kubeserve.runtime.base import DeploymentSpec, Phase, Runtime, RuntimeStatus
+from kubeserve.runtime.base import BuildAnswer, BuildSpec, DeploymentSpec, Phase, Runtime, RuntimeStatus
 from kubeserve.runtime.fake import FakeRuntime
 from tests.runtime.helpers import make_spec, observed, predict, wait_status
 
@@ -23,13 +23,23 @@ class Backend:
     runtime: Runtime
     model: Path
     real: bool  # real replicas answer predictions through `upstream`
-    uris: tuple[str, str] | None = None  # where the store keeps the model (Kubernetes: S3)
+    uris: dict[Path, tuple[str, str]] | None = None  # where the store keeps models (Kubernetes: S3)
 
     def spec(self, name: str, release: int = 1, replicas: int = 1) -> DeploymentSpec:
         spec = make_spec(name, self.model, release=release, replicas=replicas)
         if self.uris is not None:
-            spec = replace(spec, artifact_uri=self.uris[0], requirements_uri=self.uris[1])
+            artifact, requirements = self.uris[self.model]
+            spec = replace(spec, artifact_uri=artifact, requirements_uri=requirements)
         return spec
+
+    def build_spec(self, model: Path, version_id: int) -> BuildSpec:
+        spec = make_spec("build", model)  # writes a requirements.txt beside a local model
+        artifact, requirements = (
+            self.uris[model] if self.uris is not None else (spec.artifact_uri, spec.requirements_uri)
+        )
+        return BuildSpec(
+            owner_id=1, version_id=version_id, artifact_uri=artifact, requirements_uri=requirements
+        )
 
 
 @pytest.fixture(
@@ -39,9 +49,12 @@ class Backend:
         pytest.param("kubernetes", marks=pytest.mark.slow),
     ]
 )
-def backend(request: pytest.FixtureRequest, iris_model: Path) -> Backend:
+def backend(request: pytest.FixtureRequest, iris_model: Path, garbage_model: Path) -> Backend:
     if request.param == "fake":
-        return Backend(FakeRuntime(), iris_model, real=False)
+        fake = FakeRuntime()  # builds answer what the test sets
+        fake.answers[f"file://{iris_model}"] = BuildAnswer(ok=True, signature={"n_features_in": 4})
+        fake.answers[f"file://{garbage_model}"] = BuildAnswer.failed("not a pickle: invalid load key")
+        return Backend(fake, iris_model, real=False)
     if request.param == "kubernetes":
         kube, uris = request.getfixturevalue("kube_runtime")
         return Backend(kube, iris_model, real=True, uris=uris)
@@ -116,3 +129,13 @@ async def test_delete_forgets_and_unknown_names_are_stopped(backend: Backend, na
     await wait_status(runtime, name, lambda s: s.phase is Phase.STOPPED, "gone")
     assert runtime.upstream(name) is None and await runtime.logs(name, 5) == []
     await runtime.delete(name)  # twice: fine
+
+
+async def test_a_build_answers_with_the_signature_or_a_reason(backend: Backend, garbage_model: Path) -> None:
+    """Builds run where replicas run (local: sandboxed children; Kubernetes: a pod each)."""
+    good = await backend.runtime.build(backend.build_spec(backend.model, version_id=901))
+    assert good.ok and good.error is None, good
+    assert good.signature is not None and good.signature["n_features_in"] == 4
+    bad = await backend.runtime.build(backend.build_spec(garbage_model, version_id=902))
+    assert not bad.ok and bad.signature is None
+    assert bad.error is not None and "pickle" in bad.error.lower(), bad.error

@@ -1,5 +1,10 @@
 """Pickle-policy bypasses: code-running helpers inside allowed packages.
 
+Second pass (cleanup): the name deny-list still let library *functions* through that read,
+write or evaluate what the pickle gives them (`pandas.read_pickle` = another, unchecked
+unpickling; `pandas.read_csv`, `numpy.save`, `scipy.io.loadmat`, ...). A pickle may now call
+only classes, numpy ufuncs and the packages' rebuild helpers (`not_rebuilders`).
+
 The policy allows whole packages (numpy, pandas, scipy, ...) minus dangerous *names*. Some
 allowed packages hold helpers that run what they are given under harmless names:
 `numpy.testing._private.utils.runstring(src, {})` is `exec(src, {})`. A pickle calling it
@@ -14,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from kubeserve.inference.pickle_policy import refused
+from kubeserve.inference.pickle_policy import not_rebuilders, refused
 from kubeserve.inference.pickle_scan import scan_file
 
 
@@ -43,3 +48,38 @@ def test_code_running_helpers_of_allowed_packages_are_refused(tmp_path: Path, in
     path.write_bytes(pickle.dumps(_bypasses()[index], protocol=4))
     found = scan_file(path).globals
     assert refused(found) != [], found
+
+
+LIBRARY_FUNCTIONS = [
+    "pandas.io.pickle:read_pickle",  # a second unpickling, unchecked
+    "pandas:read_pickle",
+    "pandas:read_csv",
+    "pandas.io.clipboard:clipboard_get",
+    "pandas.io.parquet:read_parquet",
+    "numpy:loadtxt",
+    "numpy:fromfile",
+    "numpy:save",
+    "numpy.lib.format:open_memmap",
+    "scipy.io:loadmat",
+    "scipy.io:savemat",
+    "joblib:dump",
+    "sklearn.utils:_safe_indexing",
+]
+
+
+@pytest.mark.parametrize("item", LIBRARY_FUNCTIONS)
+def test_library_functions_that_the_name_list_let_through_are_refused(item: str) -> None:
+    assert refused(["numpy:ndarray", item]) == []  # the name deny-list alone: passed
+    assert not_rebuilders(["numpy:ndarray", item]) == [item]
+
+
+def test_a_read_pickle_model_fails_its_build(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from kubeserve.inference.inspect import BuildFailed, describe, vet
+
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(_Via(pd.read_pickle, str(tmp_path / "other.pkl")), protocol=4))
+    scan = vet(path)  # the static scan alone lets it through
+    with pytest.raises(BuildFailed, match="pandas.io.pickle.read_pickle"):
+        describe(path, scan, tmp_path / "packages", [])

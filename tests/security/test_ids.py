@@ -16,7 +16,7 @@ from kubeserve.app import create_app
 from kubeserve.config import Settings
 from kubeserve.inference.requirements import installed_version
 from kubeserve.orm import User
-from kubeserve.registry.build import packages_dir
+from kubeserve.runtime.local.build import packages_dir
 from tests.fixtures.app import PASSWORD, Headers, register_and_login
 from tests.inference.models import make_wheel
 from tests.registry.helpers import create_model, create_version, upload, wait_built

@@ -81,7 +81,7 @@ async def me(user: CurrentUser, settings: SettingsDep) -> Any:
     return MeRead(
         **UserRead.model_validate(user).model_dump(),
         quota=QuotaRead(**asdict(quota.effective(user, settings))),
-        sandboxed=sandbox.enabled(settings),
+        sandboxed=sandbox.contained(settings),
         single_user=not sandbox.multi_user(settings),
         isolation=sandbox.describe(settings),
     )

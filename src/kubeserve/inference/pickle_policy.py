@@ -114,6 +114,15 @@ DANGEROUS_NAMES = frozenset(
 DANGEROUS_MODULES = frozenset({"testing", "_testing", "tests", "_private", "f2py", "distutils", "ctypeslib"})
 
 
+# What a pickle may *call* from an allowed package, besides classes: the rebuild helpers of
+# the packages' own types, by exact name or by the conventions numpy, pandas and Cython name
+# them with (`numpy._core.multiarray._reconstruct`, `pandas...._unpickle_block`, `_new_Index`,
+# `__pyx_unpickle_SeedSequence`, `numpy.random._pickle.__generator_ctor`).
+REBUILD_NAMES = frozenset({"_reconstruct", "scalar", "_frombuffer", "newObj"})
+REBUILD_PREFIXES = ("__pyx_unpickle_", "_unpickle", "_new_")
+REBUILD_SUFFIXES = ("_unpickle", "_ctor")
+
+
 def refused(globals_: Iterable[str], extra_modules: Iterable[str] = ()) -> list[str]:
     """The `module:name` globals outside the allow-list (`extra_modules`: the user's own code)."""
     packages = ALLOWED_PACKAGES | {m.split(".")[0] for m in extra_modules if m}
@@ -127,6 +136,39 @@ def refused(globals_: Iterable[str], extra_modules: Iterable[str] = ()) -> list[
         if not allowed or dangerous:
             bad.append(item)
     return bad
+
+
+def not_rebuilders(globals_: Iterable[str], extra_modules: Iterable[str] = ()) -> list[str]:
+    """Globals of the allowed packages that are callable yet neither a class, a numpy ufunc
+    nor a rebuild helper (`pandas.io.pickle.read_pickle`, `numpy.loadtxt`, ...): the names
+    `refused` lets through that would run a library function of the pickle's choosing.
+
+    Imports each global's module: call it only where the pickle is about to be loaded anyway
+    (the sandboxed build, with the version's own packages active)."""
+    import importlib
+
+    own = {m.split(".")[0] for m in extra_modules if m}
+    bad = []
+    for item in globals_:
+        module, _, name = item.partition(":")
+        top = module.split(".")[0]
+        if item in ALLOWED_GLOBALS or top not in ALLOWED_PACKAGES or top in own:
+            continue
+        try:
+            found: object = importlib.import_module(module)
+            for part in name.split("."):
+                found = getattr(found, part)
+        except (ImportError, AttributeError):
+            continue  # loading fails on it anyway, with its own clear reason
+        if not _rebuilds(found, name.rsplit(".", 1)[-1]):
+            bad.append(item)
+    return bad
+
+
+def _rebuilds(found: object, name: str) -> bool:
+    if isinstance(found, type) or not callable(found) or type(found).__name__ == "ufunc":
+        return True
+    return name in REBUILD_NAMES or name.startswith(REBUILD_PREFIXES) or name.endswith(REBUILD_SUFFIXES)
 
 
 def reason(bad: list[str]) -> str:

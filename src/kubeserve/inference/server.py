@@ -106,8 +106,8 @@ def run(settings: ModelServerSettings) -> None:
         "lifespan": "on",
         "backlog": 2048,
     }
-    if settings.uds is not None:
-        options["uds"] = str(settings.uds)
+    if settings.fd is not None:
+        options["fd"] = settings.fd
     if settings.workers == 1:
         uvicorn.run(build_app(settings, plan), **options)  # type: ignore[arg-type]
         return

@@ -35,8 +35,9 @@ class ModelServerSettings(BaseSettings):
     """Bind address."""
     port: int = Field(default=8080, ge=0, le=65535)
     """Port."""
-    uds: Path | None = None
-    """Listen on this Unix socket instead of host:port (sandboxed local replicas have no network)."""
+    fd: int | None = None
+    """Serve on this inherited, listening Unix socket instead of host:port (sandboxed local
+    replicas have no network; the runtime binds it outside their box)."""
     workers: int = Field(default=1, ge=1)
     """Worker processes (each loads the model once)."""
     max_batch_size: int = Field(default=64, ge=1)

@@ -5,6 +5,10 @@ The reconciler is the only writer: `apply` a deployment's desired state (idempot
 one cached `observe()` of every deployment and, on the gateway's hot path, `upstream(name)`:
 where to send a request and with which credential. Backends: `local` (child processes),
 `kubernetes` (Deployments in per-tenant namespaces) and `fake` (in memory, for tests).
+
+The runtime also runs builds (`build`): vetting an upload runs the user's code, so it happens
+where replicas run (local: sandboxed children; Kubernetes: a pod in the tenant's namespace),
+never in the control plane.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
+
+import orjson
 
 from kubeserve.errors import KubeServeError
 
@@ -67,6 +73,56 @@ class DeploymentSpec:
     code_uri: str | None = None  # the user's shipped code (code.zip beside the model), if any
     quota: Quota = Quota()  # the owner's effective quota (an admin's, else the platform default)
 
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """One version to vet: its files as the store names them (the runtime fetches or presigns)."""
+
+    owner_id: int
+    version_id: int
+    artifact_uri: str
+    requirements_uri: str
+    code_uri: str | None = None  # the user's shipped code (code.zip), if any
+    allow_unsafe_pickle: bool = False  # the owner accepts a pickle that runs code when loaded
+    quota: Quota = Quota()  # the owner's effective quota: a build pod counts against it
+
+
+@dataclass(frozen=True)
+class BuildAnswer:
+    """What `python -m kubeserve.inference.inspect --step all` answers: Ready with a signature,
+    or Failed with a reason a person can act on."""
+
+    ok: bool
+    signature: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @classmethod
+    def failed(cls, error: str) -> BuildAnswer:
+        return cls(ok=False, error=error)
+
+    @classmethod
+    def parse(cls, line: bytes | str) -> BuildAnswer | None:
+        """The inspect step's JSON answer line, strictly: None for anything else."""
+        if len(line) > MAX_ANSWER_BYTES:
+            return None
+        try:
+            answer = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(answer, dict) or not isinstance(ok := answer.get("ok"), bool):
+            return None
+        signature, notes, error = answer.get("signature"), answer.get("notes", []), answer.get("error")
+        if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+            return None
+        if ok and isinstance(signature, dict | None) and error is None:  # None: the install step's
+            return cls(ok=True, signature=signature, notes=notes)
+        if not ok and isinstance(error, str) and signature is None:
+            return cls(ok=False, notes=notes, error=error)
+        return None
+
+
+MAX_ANSWER_BYTES = 4 << 20  # a signature with many named features is large, not this large
 
 TOKEN_HEADER = "X-KubeServe-Token"  # a replica refuses every request but /health without it
 
@@ -162,6 +218,13 @@ class Runtime(Protocol):
         ...
 
     async def logs(self, name: str, tail: int) -> list[str]: ...
+
+    async def build(self, spec: BuildSpec) -> BuildAnswer:
+        """Vet one upload where user code may run: install what its requirements add, unpickle
+        it, record its signature. Waits for the end (bounded by the build timeout); a failure
+        of the user's making is an answer with `ok=False`, never an exception. Cancelling it
+        stops the build and removes what it created."""
+        ...
 
     async def close(self) -> None:
         """Release everything this process holds (local: stop every child, no orphans)."""

@@ -3,6 +3,7 @@
 Every applied deployment is at once Running with all its replicas ready, serving the
 release applied last, unless the test says otherwise (`fail`). `upstream` answers with
 `address`: a test server, or by default a refused loopback port (the gateway answers 503).
+A build answers at once what the test set for its artifact (`answers`), by default Ready.
 """
 
 from __future__ import annotations
@@ -10,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kubeserve.runtime.base import DeploymentSpec, Phase, Quota, RuntimeStatus, Upstream
+from kubeserve.runtime.base import (
+    BuildAnswer,
+    BuildSpec,
+    DeploymentSpec,
+    Phase,
+    Quota,
+    RuntimeStatus,
+    Upstream,
+)
+
+BUILT = BuildAnswer(ok=True, signature={"fake": True})
 
 
 @dataclass
@@ -26,6 +37,8 @@ class FakeRuntime:
     def __init__(self, address: str = "http://127.0.0.1:9", token: str | None = None) -> None:
         self.address, self.token = address, token
         self.applied: list[DeploymentSpec] = []  # every apply, in order
+        self.built: list[BuildSpec] = []  # every build, in order
+        self.answers: dict[str, BuildAnswer] = {}  # artifact URI -> what its build answers
         self._deployments: dict[str, _Fake] = {}
         self.quotas: dict[int, Quota] = {}  # owner -> the quota applied last
 
@@ -72,6 +85,10 @@ class FakeRuntime:
     async def logs(self, name: str, tail: int) -> list[str]:
         fake = self._deployments.get(name)
         return [f"[fake] release {fake.spec.release} applied"][-tail:] if fake else []
+
+    async def build(self, spec: BuildSpec) -> BuildAnswer:
+        self.built.append(spec)
+        return self.answers.get(spec.artifact_uri, BUILT)
 
     async def close(self) -> None:
         self._deployments.clear()

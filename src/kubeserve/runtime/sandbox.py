@@ -125,17 +125,28 @@ def release(box: Box) -> None:
 
 
 def enabled(settings: Settings) -> bool:
-    """Whether user code runs sandboxed: unless switched off, wherever a sandbox can run."""
+    """Whether local user code runs sandboxed: unless switched off, wherever a sandbox can run."""
     return settings.sandbox == "auto" and support().available
 
 
+def contained(settings: Settings) -> bool:
+    """Whether user code runs apart from the control plane and from other users' code: in pods
+    of each user's own namespace (Kubernetes: this process runs none), or in sandboxes here."""
+    return settings.runtime == "kubernetes" or enabled(settings)
+
+
 def multi_user(settings: Settings) -> bool:
-    """Whether more than one account may exist: only with sandboxes, or by explicit risk."""
-    return enabled(settings) or settings.allow_unsandboxed_multi_user
+    """Whether more than one account may exist: only with containment, or by explicit risk."""
+    return contained(settings) or settings.allow_unsandboxed_multi_user
 
 
 def describe(settings: Settings) -> str:
     """One line for the start-up log and /me."""
+    if settings.runtime == "kubernetes":
+        return (
+            "kubernetes: builds and replicas run as pods in each user's own namespace (Pod Security "
+            "restricted, quota, network policies); the control plane runs no user code"
+        )
     if enabled(settings):
         return support().reason
     why = "switched off (KUBESERVE_SANDBOX=off)" if settings.sandbox == "off" else support().reason

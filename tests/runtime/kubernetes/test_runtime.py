@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import pickle
+import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lightkube import AsyncClient, KubeConfig
 
-from kubeserve.runtime.base import Phase, Quota
-from kubeserve.runtime.kubernetes import KubernetesRuntime
+from kubeserve.runtime.base import BuildSpec, Phase, Quota
+from kubeserve.runtime.kubernetes import KubernetesRuntime, objects
 from kubeserve.runtime.kubernetes.lease import LeaderElection
 from kubeserve.storage.s3 import S3Store
 from tests.fixtures.control_plane import poll
 from tests.fixtures.kube_apiserver import StandInCluster
 from tests.fixtures.kube_apiserver.controllers import K
+from tests.fixtures.kubernetes import MODEL_IMAGE
 from tests.runtime.conftest import runtime_settings
-from tests.runtime.helpers import make_spec, wait_status
+from tests.runtime.helpers import make_spec, wait_status, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -37,6 +42,11 @@ async def test_an_image_the_registry_lacks_fails_with_the_pull_error(
         assert kube.upstream("pull") is None
         await kube.delete("pull")
         assert stand_in.call(lambda: stand_in.store.list(K["Deployment"])) == []
+        built = await kube.build(BuildSpec(1, 3, uri, uri))  # a build's pod cannot pull it either
+        assert (built.error or "").startswith(
+            'the build pod cannot start: ImagePullBackOff: Back-off pulling image "nope:1"'
+        )
+        assert build_objects(stand_in) == []
     finally:
         await kube.close()
 
@@ -57,6 +67,115 @@ async def test_one_leader_at_a_time_and_a_clean_handover(stand_in: StandInCluste
     finally:
         for client in clients:
             await client.close()
+
+
+def build_objects(cluster: StandInCluster) -> list[str]:
+    """Every build Pod and Secret in the cluster, as kind/namespace/name."""
+
+    def find() -> list[str]:
+        return [
+            f"{kind}/{o['metadata']['namespace']}/{o['metadata']['name']}"
+            for kind in ("Pod", "Secret")
+            for o in cluster.store.list(K[kind])
+            if objects.BUILD_LABEL in o["metadata"]["labels"]
+        ]
+
+    return list(cluster.call(find))
+
+
+async def put_version(store: S3Store, prefix: str, model: Path, tmp_path: Path) -> BuildSpec:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("")
+    await store.put_file(f"{prefix}/model.pkl", model)
+    await store.put_file(f"{prefix}/requirements.txt", requirements)
+    return BuildSpec(1, 5, store.uri(f"{prefix}/model.pkl"), store.uri(f"{prefix}/requirements.txt"))
+
+
+async def test_a_build_is_a_pod_in_the_tenants_namespace_and_leaves_nothing_behind(
+    stand_in: StandInCluster, s3_store: S3Store, iris_model: Path, tmp_path: Path
+) -> None:
+    settings = runtime_settings(
+        tmp_path, runtime="kubernetes", kubeconfig=stand_in.kubeconfig, kubernetes_image=MODEL_IMAGE
+    )
+    spec = await put_version(s3_store, "models/1/iris/v5", iris_model, tmp_path)
+    kube = KubernetesRuntime(settings, s3_store)
+    try:
+        # leftovers of a control plane that died mid-build: this version's, and an old one's
+        stand_in.call(lambda: stand_in.api.create(K["Namespace"], None, objects.namespace(1)))
+        dead = objects.BuildUrls("http://127.0.0.1:9/m.pkl", "http://127.0.0.1:9/r.txt")
+        for doc in objects.build_objects(spec, objects.build_name(spec, "dead01"), settings, dead):
+            stand_in.call(lambda doc=doc: stand_in.api.create(K[doc["kind"]], "user-1", doc))
+        old = objects.build_secret(replace(spec, version_id=4), "build-4-old", dead)
+        old["metadata"]["creationTimestamp"] = "2020-01-01T00:00:00Z"
+        stand_in.call(lambda: stand_in.api.create(K["Secret"], "user-1", old))
+        assert len(build_objects(stand_in)) == 3
+
+        answer = await kube.build(spec)
+        assert answer.ok and answer.signature is not None and answer.signature["classes"] == [0, 1, 2]
+        assert ("POST", "/api/v1/namespaces/user-1/pods") in stand_in.api.requests  # it ran in a pod
+        assert build_objects(stand_in) == []  # its own Pod and Secret, and the leftovers
+        tenant = stand_in.call(lambda: stand_in.store.list(K["NetworkPolicy"], "user-1"))
+        assert len(tenant) == 3  # the guard rails came first
+
+        # cancelled (the control plane shuts down): the pod and its Secret go with it
+        task = asyncio.create_task(kube.build(spec))
+        await wait_until(lambda: _true(len(build_objects(stand_in)) == 2), "the build pod")
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert build_objects(stand_in) == []
+    finally:
+        await kube.close()
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+class _Sleeps:
+    def __reduce__(self) -> tuple[Any, tuple[int]]:
+        return (time.sleep, (60,))
+
+
+async def test_a_full_quota_and_the_deadline_fail_the_build_with_their_reasons(
+    stand_in: StandInCluster, s3_store: S3Store, iris_model: Path, tmp_path: Path
+) -> None:
+    settings = runtime_settings(
+        tmp_path, runtime="kubernetes", kubeconfig=stand_in.kubeconfig, kubernetes_image=MODEL_IMAGE
+    )
+    spec = await put_version(s3_store, "models/1/iris/v5", iris_model, tmp_path)
+    kube = KubernetesRuntime(settings, s3_store)
+    try:
+        refused = await kube.build(replace(spec, quota=Quota(memory="1Gi")))  # a build asks for 2048 MiB
+        assert (
+            stand_in.call(lambda: stand_in.store.list(K["ResourceQuota"], "user-1"))[0]["spec"]["hard"][
+                "limits.memory"
+            ]
+            == "1Gi"
+        )  # the owner's quota, applied before the build pod
+        assert not refused.ok and refused.error is not None
+        assert refused.error.startswith("exceeded quota:") and "kubeserve-quota" in refused.error
+        assert build_objects(stand_in) == []
+    finally:
+        await kube.close()
+
+    sleepy = tmp_path / "sleepy.pkl"
+    sleepy.write_bytes(pickle.dumps(_Sleeps()))
+    slow = replace(await put_version(s3_store, "models/2/s/v1", sleepy, tmp_path), owner_id=2)
+    short = runtime_settings(
+        tmp_path,
+        runtime="kubernetes",
+        kubeconfig=stand_in.kubeconfig,
+        kubernetes_image=MODEL_IMAGE,
+        build_timeout_seconds=3,
+    )
+    kube = KubernetesRuntime(short, s3_store)
+    try:
+        late = await kube.build(replace(slow, allow_unsafe_pickle=True))
+        assert not late.ok and late.error == "build timed out after 3 s"
+        assert build_objects(stand_in) == []
+    finally:
+        await kube.close()
 
 
 async def test_an_admins_quota_change_reaches_the_resource_quota_and_admission(

@@ -6,7 +6,8 @@ from typing import Any
 
 from kubeserve.runtime.base import Phase
 from kubeserve.runtime.kubernetes.objects import RELEASE_LABEL
-from kubeserve.runtime.kubernetes.status import observe
+from kubeserve.runtime.kubernetes.runtime import end_answer
+from kubeserve.runtime.kubernetes.status import BuildEnd, build_end, observe
 
 
 def deployment(
@@ -80,3 +81,50 @@ def test_nothing_serving_and_a_reason_is_failed() -> None:
         [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": "x"}],
     )
     assert observe(late, [pod("a", 1, False)]).phase is Phase.FAILED
+
+
+def build_pod(phase: str, state: dict[str, Any], reason: str | None = None) -> dict[str, Any]:
+    status: dict[str, Any] = {"phase": phase, "containerStatuses": [{"state": state}]}
+    if reason:
+        status["reason"] = reason
+    return {"metadata": {"name": "build-3-abc"}, "status": status}
+
+
+def test_a_build_pod_ends_with_an_answer_to_read_or_a_reason() -> None:
+    running = build_pod("Running", {"running": {}})
+    assert build_end(running, 300, 2048) is None
+    assert build_end(build_pod("Pending", {"waiting": {"reason": "ContainerCreating"}}), 300, 2048) is None
+    assert build_end(build_pod("Pending", {"waiting": {"reason": "ErrImagePull"}}), 300, 2048) is None
+    done = build_end(
+        build_pod("Succeeded", {"terminated": {"exitCode": 0, "reason": "Completed"}}), 300, 2048
+    )
+    assert done == BuildEnd(None, 0)
+    failed = build_end(build_pod("Failed", {"terminated": {"exitCode": 1, "reason": "Error"}}), 300, 2048)
+    assert failed == BuildEnd(None, 1)  # inspect answers its refusals with exit 1: read the log
+    late = build_pod("Failed", {"terminated": {"exitCode": 137, "reason": "Error"}}, "DeadlineExceeded")
+    assert build_end(late, 300, 2048) == BuildEnd("build timed out after 300 s")
+    oom = build_pod("Failed", {"terminated": {"exitCode": 137, "reason": "OOMKilled"}})
+    assert build_end(oom, 300, 2048) == BuildEnd("build ran out of memory: killed at its limit of 2048 MiB")
+    pull = build_pod("Pending", {"waiting": {"reason": "ImagePullBackOff", "message": 'pulling "x:1"'}})
+    assert build_end(pull, 300, 2048) == BuildEnd(
+        'the build pod cannot start: ImagePullBackOff: pulling "x:1"'
+    )
+
+
+def test_a_build_answer_is_the_last_log_line_parsed_strictly() -> None:
+    ok = '{"ok": true, "signature": {"n_features_in": 4, "notes": []}}'
+    assert end_answer(BuildEnd(None, 0), ["pip says hi", ok]).signature == {"n_features_in": 4, "notes": []}
+    refused = end_answer(BuildEnd(None, 1), ['{"ok": false, "error": "not a pickle"}'])
+    assert not refused.ok and refused.error == "not a pickle"
+    assert end_answer(BuildEnd("build timed out after 5 s"), [ok]).error == "build timed out after 5 s"
+    for bad in (
+        '{"ok": "yes", "signature": {}}',  # not a bool
+        '{"ok": true, "signature": [1]}',  # not an object
+        '{"ok": false}',  # no reason
+        '{"ok": true, "signature": {}, "error": "both"}',
+        "[1, 2]",
+        '{"ok": true, "signature": {"x": "' + "a" * (4 << 20) + '"}}',  # larger than any answer
+    ):
+        crashed = end_answer(BuildEnd(None, 0), ["Traceback: boom", bad])
+        assert not crashed.ok and (crashed.error or "").startswith("build crashed (exit 0): Traceback: boom")
+    assert end_answer(BuildEnd(None, 2), []).error == "build crashed (exit 2): no output"

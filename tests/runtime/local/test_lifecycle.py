@@ -14,8 +14,8 @@ import httpx
 import joblib
 import pytest
 
-from kubeserve.registry.build import packages_dir
 from kubeserve.runtime.local import LocalRuntime
+from kubeserve.runtime.local.build import packages_dir
 from tests.runtime.conftest import runtime_settings
 from tests.runtime.helpers import alive, make_spec, observed, predict, wait_gone, wait_status
 

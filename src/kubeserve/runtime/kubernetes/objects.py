@@ -6,9 +6,15 @@ and NetworkPolicies: deny all ingress and egress, then allow DNS, the platform's
 (artifact store, package proxy), configured CIDRs on 443, and ingress from the gateway's
 namespace (and the monitoring namespace) only.
 
-Per deployment (`deployment_objects`): a Secret per version (presigned artifact URLs and the
-gateway token: no storage keys anywhere), a Deployment, a Service, a HorizontalPodAutoscaler
-when autoscaling is set, and a ServiceMonitor when the cluster has that CRD.
+Per deployment (`deployment_objects`): a Secret per version (presigned URLs of the model, its
+requirements and its shipped code, and the gateway token: no storage keys anywhere), a
+Deployment, a Service, a HorizontalPodAutoscaler when autoscaling is set, and a
+ServiceMonitor when the cluster has that CRD.
+
+Per build (`build_objects`): a bare Pod (restartPolicy Never, the build timeout as its
+activeDeadlineSeconds) in the tenant's namespace running the inspect step with the model-server
+image, locked down as replicas are, and a Secret with presigned GET URLs of the version's files.
+Both carry BUILD_LABEL, so leftovers of a control plane that died mid-build can be swept.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubeserve.config import Settings
-from kubeserve.runtime.base import DeploymentSpec, Quota
+from kubeserve.runtime.base import BuildSpec, DeploymentSpec, Quota
 
 Doc = dict[str, Any]
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kubeserve"}
@@ -27,10 +33,20 @@ DEPLOYMENT_LABEL = "kubeserve.io/deployment"
 OWNER_LABEL = "kubeserve.io/owner"
 RELEASE_LABEL = "kubeserve.io/release"
 VERSION_LABEL = "kubeserve.io/version"
+BUILD_LABEL = "kubeserve.io/build"  # on a build's Pod and Secret: the version it vets
 PORT = 8080
 UID = 10001  # the model-server image's user
 CONTAINER = "model"
 MOUNTS = {"packages": "/packages", "work": "/work", "tmp": "/tmp"}
+
+
+@dataclass(frozen=True)
+class BuildUrls:
+    """Presigned GET URLs of the files one build vets."""
+
+    model: str
+    requirements: str
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,35 @@ class ArtifactUrls:
     model: str
     requirements: str
     gateway_token: str
+    code: str | None = None  # the shipped code (code.zip), when the version has some
+
+
+def _container_security() -> Doc:
+    """Every container of a tenant's pods, replica or build: non-root, read-only, no privilege."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "runAsUser": UID,
+        "runAsGroup": UID,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def _pod_security() -> Doc:
+    """Every pod of a tenant: no service-account token, no service links, non-root."""
+    return {
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": UID,
+            "runAsGroup": UID,
+            "fsGroup": UID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
 
 
 def namespace_of(owner_id: int) -> str:
@@ -188,6 +233,7 @@ def artifact_secret(spec: DeploymentSpec, urls: ArtifactUrls) -> Doc:
             "model-url": _b64(urls.model),
             "requirements-url": _b64(urls.requirements),
             "gateway-token": _b64(urls.gateway_token),
+            **({"code-url": _b64(urls.code)} if urls.code else {}),
         },
     }
 
@@ -212,6 +258,8 @@ def container(spec: DeploymentSpec, settings: Settings) -> Doc:
         {"name": "HOME", "value": MOUNTS["tmp"]},
         {"name": "TMPDIR", "value": MOUNTS["tmp"]},
     ]
+    if spec.code_uri:  # fetched beside the model and put on sys.path before loading
+        env.append(_secret_env("KUBESERVE_MODEL_CODE", secret, "code-url"))
     if settings.pip_index_url:
         env.append({"name": "KUBESERVE_MODEL_PIP_INDEX_URL", "value": settings.pip_index_url})
     period = 2
@@ -227,15 +275,7 @@ def container(spec: DeploymentSpec, settings: Settings) -> Doc:
         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
         "env": env,
         "resources": resources,
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": UID,
-            "runAsGroup": UID,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": _container_security(),
         # Requirement installs and loading happen behind /ready: until it answers, liveness
         # is not checked at all, so a slow install is never killed as "not alive".
         "startupProbe": {
@@ -270,15 +310,7 @@ def deployment(spec: DeploymentSpec, settings: Settings) -> Doc:
         "template": {
             "metadata": {"labels": pod_labels},
             "spec": {
-                "automountServiceAccountToken": False,
-                "enableServiceLinks": False,
-                "securityContext": {
-                    "runAsNonRoot": True,
-                    "runAsUser": UID,
-                    "runAsGroup": UID,
-                    "fsGroup": UID,
-                    "seccompProfile": {"type": "RuntimeDefault"},
-                },
+                **_pod_security(),
                 "containers": [container(spec, settings)],
                 "volumes": [
                     {"name": name, "emptyDir": {"sizeLimit": "1Gi" if name == "packages" else "256Mi"}}
@@ -354,6 +386,90 @@ def monitor(spec: DeploymentSpec) -> Doc:
                     "interval": "15s",
                     "bearerTokenSecret": {"name": secret_name(spec), "key": "gateway-token"},
                 }
+            ],
+        },
+    }
+
+
+# --- per build ----------------------------------------------------------------------------------
+
+BUILD_CONTAINER = "build"
+BUILD_MOUNTS = {"packages": "/packages", "tmp": "/tmp"}
+
+
+def build_name(spec: BuildSpec, suffix: str) -> str:
+    """The build's Pod and Secret; `suffix` (random) keeps a retried build apart from a leftover."""
+    return f"build-{spec.version_id}-{suffix}"
+
+
+def build_objects(spec: BuildSpec, name: str, settings: Settings, urls: BuildUrls) -> list[Doc]:
+    """The Secret first: the pod reads its URLs from it."""
+    return [build_secret(spec, name, urls), build_pod(spec, name, settings)]
+
+
+def _build_labels(spec: BuildSpec) -> dict[str, str]:
+    return {BUILD_LABEL: str(spec.version_id), OWNER_LABEL: str(spec.owner_id)}
+
+
+def build_secret(spec: BuildSpec, name: str, urls: BuildUrls) -> Doc:
+    data = {"model-url": _b64(urls.model), "requirements-url": _b64(urls.requirements)}
+    if urls.code is not None:
+        data["code-url"] = _b64(urls.code)
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _meta(name, namespace_of(spec.owner_id), **_build_labels(spec)),
+        "type": "Opaque",
+        "data": data,
+    }
+
+
+def build_pod(spec: BuildSpec, name: str, settings: Settings) -> Doc:
+    """`python -m kubeserve.inference.inspect --step all`: the URLs come from the Secret into the
+    environment and from there into the arguments (Kubernetes expands `$(VAR)`), never the spec."""
+    env = [
+        _secret_env("MODEL_URL", name, "model-url"),
+        _secret_env("REQUIREMENTS_URL", name, "requirements-url"),
+        {"name": "PACKAGES_DIR", "value": BUILD_MOUNTS["packages"]},
+        {"name": "HOME", "value": BUILD_MOUNTS["tmp"]},
+        {"name": "TMPDIR", "value": BUILD_MOUNTS["tmp"]},
+        {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
+    ]
+    args = ["--model", "$(MODEL_URL)", "--requirements", "$(REQUIREMENTS_URL)"]
+    if spec.code_uri is not None:
+        env.append(_secret_env("CODE_URL", name, "code-url"))
+        args += ["--code", "$(CODE_URL)"]
+    if settings.pip_index_url:
+        env.append({"name": "PIP_INDEX_URL", "value": settings.pip_index_url})
+    args += ["--packages-dir", "$(PACKAGES_DIR)", "--step", "all"]
+    if spec.allow_unsafe_pickle:
+        args.append("--allow-unsafe-pickle")
+    size = {"cpu": settings.build_cpu, "memory": f"{settings.build_memory_mb}Mi"}
+    tmp = f"{settings.max_model_size_mb + settings.max_code_size_mb + 256}Mi"  # the downloads
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _meta(name, namespace_of(spec.owner_id), **_build_labels(spec)),
+        "spec": {
+            **_pod_security(),
+            "restartPolicy": "Never",
+            "activeDeadlineSeconds": settings.build_timeout_seconds,
+            "containers": [
+                {
+                    "name": BUILD_CONTAINER,
+                    "image": settings.kubernetes_image,
+                    "imagePullPolicy": "IfNotPresent",
+                    "command": ["python", "-m", "kubeserve.inference.inspect"],
+                    "args": args,
+                    "env": env,
+                    "resources": {"requests": size, "limits": size},
+                    "securityContext": _container_security(),
+                    "volumeMounts": [{"name": n, "mountPath": path} for n, path in BUILD_MOUNTS.items()],
+                }
+            ],
+            "volumes": [
+                {"name": "packages", "emptyDir": {"sizeLimit": "1Gi"}},
+                {"name": "tmp", "emptyDir": {"sizeLimit": tmp}},
             ],
         },
     }

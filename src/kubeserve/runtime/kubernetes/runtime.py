@@ -4,6 +4,9 @@ One lightkube AsyncClient, one field manager (`kubeserve`), server-side apply of
 `objects.py` builds. Three watches (Deployments, Pods, Services labelled managed-by=kubeserve,
 all namespaces) keep an in-memory cache: `observe()` and `upstream()` read it, never the API.
 The gateway reaches a deployment through its Service's ClusterIP with the deployment's token.
+A build is a bare Pod in the tenant's namespace, awaited through the Pod watch; its answer is
+the last line of its log; its Pod and Secret are deleted when it ends (leftovers of a control
+plane that died mid-build: by the sweep at the start of the next build).
 
 Per process: the caches and the tenants already set up, with the quota applied to each (a spec
 carrying another quota re-applies them; an admin's change comes through `apply_quota`, from
@@ -18,11 +21,12 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lightkube import ALL_NS, ApiError, AsyncClient, KubeConfig
+from lightkube import ALL_NS, ApiError, AsyncClient, KubeConfig, operators
 from lightkube.codecs import from_dict
 from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.apps_v1 import Deployment
@@ -33,6 +37,8 @@ from lightkube.types import CascadeType
 from kubeserve.config import Settings
 from kubeserve.runtime.base import (
     STOPPED,
+    BuildAnswer,
+    BuildSpec,
     DeploymentSpec,
     Quota,
     RuntimeFailure,
@@ -52,6 +58,7 @@ ServiceMonitor = create_namespaced_resource(
 )
 Doc = dict[str, Any]
 SYNC_TIMEOUT = 10.0
+BUILD_GRACE = timedelta(seconds=120)  # beyond the build timeout: scheduling, image pull, clean-up
 
 
 class KubernetesRuntime:
@@ -75,6 +82,7 @@ class KubernetesRuntime:
         self._services: dict[str, Doc] = {}  # by name
         self._ready: dict[str, set[str]] = {}  # deployment name -> uids of its ready pods
         self._tenants: dict[int, Quota] = {}  # owners set up by this process, with their quota
+        self._pods_changed = asyncio.Event()  # set (and replaced) on every pod event
         self._namespaces: dict[str, str] = {}  # name -> namespace, known before the watch says
         self._synced: dict[str, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -108,14 +116,12 @@ class KubernetesRuntime:
         if not self._current(spec):
             return
         try:
-            if self._tenants.get(spec.owner_id) != spec.quota:
-                for doc in objects.tenant_objects(spec.owner_id, self.settings, spec.quota):
-                    await self._apply(doc)
-                self._tenants[spec.owner_id] = spec.quota
+            await self._ensure_tenant(spec.owner_id, spec.quota)
             urls = objects.ArtifactUrls(
                 await self._presign(spec.artifact_uri),
                 await self._presign(spec.requirements_uri),
                 self.token(spec.name),
+                await self._presign(spec.code_uri) if spec.code_uri else None,
             )
             self._namespaces[spec.name] = objects.namespace_of(spec.owner_id)
             monitors = await self._has_service_monitors()
@@ -125,6 +131,16 @@ class KubernetesRuntime:
                 await self._delete(HorizontalPodAutoscaler, spec.name, objects.namespace_of(spec.owner_id))
         except ApiError as exc:
             raise RuntimeFailure(f"the Kubernetes API refused {spec.name}: {exc.status.message}") from exc
+
+    async def _ensure_tenant(self, owner_id: int, quota: Quota) -> None:
+        """The tenant's namespace and guard rails (`quota`, LimitRange, network policies),
+        applied before anything of the tenant's runs, deployments and builds alike; again when
+        the quota differs from the one this process applied last."""
+        if self._tenants.get(owner_id) == quota:
+            return
+        for doc in objects.tenant_objects(owner_id, self.settings, quota):
+            await self._apply(doc)
+        self._tenants[owner_id] = quota
 
     async def apply_quota(self, owner_id: int, quota: Quota) -> None:
         """Re-apply the owner's ResourceQuota (server-side apply: any control plane may).
@@ -203,6 +219,98 @@ class KubernetesRuntime:
                     lines.append(f"[{meta['name']}] {line.rstrip()}")
         return lines
 
+    async def build(self, spec: BuildSpec) -> BuildAnswer:
+        await self._synced_all()
+        ns = objects.namespace_of(spec.owner_id)
+        name = objects.build_name(spec, secrets.token_hex(3))
+        try:
+            await self._ensure_tenant(spec.owner_id, spec.quota)
+            await self._sweep_builds(spec)
+            lifetime = timedelta(seconds=self.settings.build_timeout_seconds) + BUILD_GRACE
+            urls = objects.BuildUrls(
+                await self._presign(spec.artifact_uri, lifetime),
+                await self._presign(spec.requirements_uri, lifetime),
+                await self._presign(spec.code_uri, lifetime) if spec.code_uri else None,
+            )
+        except ApiError as exc:
+            message = exc.status.message
+            raise RuntimeFailure(f"the Kubernetes API refused the build's tenant: {message}") from exc
+        secret, pod = objects.build_objects(spec, name, self.settings, urls)
+        try:
+            await self.client.create(from_dict(secret))
+            try:
+                await self.client.create(from_dict(pod))
+            except ApiError as exc:
+                message = str(exc.status.message)
+                if exc.status.code == 403 and "exceeded quota" in message:
+                    return BuildAnswer.failed(f"exceeded quota: the build needs a pod of its own; {message}")
+                return BuildAnswer.failed(f"the cluster refused the build pod: {message}")
+            return await self._build_answer(name, ns)
+        finally:
+            await asyncio.shield(self._delete_build(name, ns))
+
+    async def _build_answer(self, name: str, ns: str) -> BuildAnswer:
+        """Wait (on the Pod watch) for the build pod to end; its answer, or why there is none."""
+        timeout = self.settings.build_timeout_seconds
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout + BUILD_GRACE.total_seconds()
+        seen = False
+        while True:
+            changed = self._pods_changed
+            pod = self._build_pod(name, ns)
+            seen = seen or pod is not None
+            if pod is None and seen:
+                return BuildAnswer.failed("the build pod was deleted before it ended")
+            end = status.build_end(pod, timeout, self.settings.build_memory_mb) if pod else None
+            if end is not None:
+                return end_answer(end, await self._build_log(name, ns))
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return BuildAnswer.failed(f"build timed out after {timeout} s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), remaining)
+
+    def _build_pod(self, name: str, ns: str) -> Doc | None:
+        return next(
+            (
+                p
+                for p in self._pods.values()
+                if p["metadata"]["name"] == name and p["metadata"]["namespace"] == ns
+            ),
+            None,
+        )
+
+    async def _build_log(self, name: str, ns: str) -> list[str]:
+        """The last lines of the build's log: the answer is the last one (a real kubelet keeps
+        at most its containerLogMaxSize of log, 10 MiB by default; the answer is checked too)."""
+        lines: list[str] = []
+        with contextlib.suppress(ApiError):
+            async for line in self.client.log(name, namespace=ns, tail_lines=5, newlines=False):
+                lines.append(line)
+        return lines
+
+    async def _delete_build(self, name: str, ns: str) -> None:
+        for kind in (Pod, Secret):
+            try:
+                await self._delete(kind, name, ns)
+            except ApiError as exc:  # it will be swept
+                log.warning("could not delete build %s %s/%s: %s", kind.__name__, ns, name, exc)
+
+    async def _sweep_builds(self, spec: BuildSpec) -> None:
+        """Remove build objects no build waits for: an earlier build of this version (a control
+        plane that died mid-build; the build runs again now) and any older than a build lasts."""
+        too_old = datetime.now(UTC) - timedelta(seconds=self.settings.build_timeout_seconds) - 2 * BUILD_GRACE
+        selector: dict[str, Any] = {**SELECTOR, objects.BUILD_LABEL: operators.exists()}
+        pods = [p for p in self._pods.values() if objects.BUILD_LABEL in p["metadata"]["labels"]]
+        found: list[tuple[Any, Doc]] = [(Pod, p) for p in pods]
+        listing = self.client.list(Secret, namespace=ALL_NS, labels=selector)
+        found += [(Secret, s.to_dict()) async for s in listing]
+        for kind, doc in found:
+            meta = doc["metadata"]
+            created = datetime.fromisoformat(meta["creationTimestamp"].replace("Z", "+00:00"))
+            if meta["labels"][objects.BUILD_LABEL] == str(spec.version_id) or created < too_old:
+                await self._delete(kind, meta["name"], meta["namespace"])
+
     async def close(self) -> None:
         """Stop watching (the pods keep running: the cluster owns them)."""
         for task in self._tasks:
@@ -218,12 +326,16 @@ class KubernetesRuntime:
         key = self.settings.jwt_key.encode()
         return hmac.new(key, f"replica-token:{name}".encode(), hashlib.sha256).hexdigest()
 
-    async def _presign(self, uri: str) -> str:
+    async def _presign(self, uri: str, lifetime: timedelta | None = None) -> str:
+        """A GET URL for one object: signed at the day's start for replicas (every control-plane
+        replica signs the same), from now for `lifetime` for a build."""
         bucket, key = parse_uri(uri)
         if not bucket:
             raise RuntimeFailure(f"pods cannot read {uri}: the Kubernetes runtime needs an S3 artifact store")
-        day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         assert isinstance(self.store, S3Store)
+        if lifetime is not None:
+            return await self.store.presigned_get(key, lifetime)
+        day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         return await self.store.presigned_get(key, URL_LIFETIME, request_date=day)
 
     async def _apply(self, doc: Doc) -> None:
@@ -252,9 +364,14 @@ class KubernetesRuntime:
         return self._service_monitors
 
     def _track(self, pod: Doc, deleted: bool) -> None:
-        """Keep the ready pods per deployment current: `upstream` must not scan pods."""
+        """Keep the ready pods per deployment current: `upstream` must not scan pods. Wake
+        whoever waits for a pod (builds)."""
+        self._pods_changed.set()
+        self._pods_changed = asyncio.Event()
         meta = pod["metadata"]
-        ready = self._ready.setdefault(meta["labels"].get(objects.DEPLOYMENT_LABEL, ""), set())
+        if objects.DEPLOYMENT_LABEL not in meta["labels"]:
+            return  # a build's pod
+        ready = self._ready.setdefault(meta["labels"][objects.DEPLOYMENT_LABEL], set())
         if status.is_ready(pod) and not deleted:
             ready.add(meta["uid"])
         else:
@@ -290,3 +407,13 @@ class KubernetesRuntime:
             except Exception as exc:  # the API server restarted, 410 Gone, a network blip
                 log.warning("watching %s failed (%s); listing again", kind.__name__, exc)
                 await asyncio.sleep(1.0)
+
+
+def end_answer(end: status.BuildEnd, log_lines: list[str]) -> BuildAnswer:
+    """A build pod's answer: the last line of its log, parsed strictly; else why it ended."""
+    if end.error is not None:
+        return BuildAnswer.failed(end.error)
+    if log_lines and (answer := BuildAnswer.parse(log_lines[-1])) is not None:
+        return answer
+    tail = "\n".join(line[:500] for line in log_lines[-5:]).strip()
+    return BuildAnswer.failed(f"build crashed (exit {end.exit_code}): {tail or 'no output'}")

@@ -8,10 +8,14 @@ Pure functions over plain dicts, so every rule is testable without a cluster:
   admission refused its pods (quota:
   the Deployment's ReplicaFailure condition) or the rollout passed its progress deadline;
   with an older release still ready that is a refused rollout (`failed_release`), else Failed.
+- a build pod has ended when it Succeeded or Failed (its answer is then in its log), or when it
+  cannot start (image, config); past its deadline or killed at its memory limit there is no
+  answer to read, only the reason.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from kubeserve.runtime.base import Phase, RuntimeStatus
@@ -103,3 +107,38 @@ def _detail(pod: Doc) -> dict[str, object]:
         "restarts": statuses[0].get("restartCount", 0),
         "ip": (pod.get("status") or {}).get("podIP"),
     }
+
+
+# --- builds -------------------------------------------------------------------------------------
+
+NEVER_STARTS = FAILING - {"ErrImagePull", "CrashLoopBackOff"}  # ErrImagePull: one retry first
+
+
+@dataclass(frozen=True)
+class BuildEnd:
+    """A build pod that will run no further. `error`: why it failed without an answer to read;
+    None: its answer (or its crash) is in its log."""
+
+    error: str | None = None
+    exit_code: int | None = None
+
+
+def build_end(pod: Doc, timeout: int, memory_mb: int) -> BuildEnd | None:
+    """Whether the build pod has ended, and how; None while it may still run."""
+    status = pod.get("status") or {}
+    phase = status.get("phase")
+    if phase == "Failed" and status.get("reason") == "DeadlineExceeded":
+        return BuildEnd(f"build timed out after {timeout} s")
+    exit_code = None
+    for container in status.get("containerStatuses") or []:
+        state = container.get("state") or {}
+        terminated, waiting = state.get("terminated") or {}, state.get("waiting") or {}
+        if terminated.get("reason") == "OOMKilled":
+            return BuildEnd(f"build ran out of memory: killed at its limit of {memory_mb} MiB")
+        if waiting.get("reason") in NEVER_STARTS:
+            why = f"{waiting['reason']}: {waiting.get('message') or ''}"
+            return BuildEnd(f"the build pod cannot start: {why}")
+        exit_code = terminated.get("exitCode", exit_code)
+    if phase in ("Succeeded", "Failed"):
+        return BuildEnd(None, exit_code)
+    return None

@@ -1,16 +1,22 @@
 """Where a replica's files and socket are, seen from the host and from inside its sandbox.
 
-Sandboxed, a replica sees `/box` (its own writable directory: Unix socket, scratch) and its
+Sandboxed, a replica sees `/box` (its own writable directory: scratch) and its
 version's files read-only: bound at `/model` and `/packages` when its sandbox starts for it
 (cold), or copied into `/box/model` when a warm interpreter, whose sandbox started before
 anyone knew which model it would serve, takes it over. Unsandboxed (a single-user install),
 it reads the host paths and listens on a loopback port, as before.
+
+A sandboxed replica's Unix socket is bound by the control plane *beside* the box (never in
+it) and handed over as a listening file descriptor: the control plane connects only to paths
+no tenant code can write, so a symlink planted in /box can never point its gateway, probes
+or metrics scrapes at another socket on the host.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +24,6 @@ from typing import Any
 from kubeserve.runtime import sandbox
 from kubeserve.runtime.local.probes import free_port
 
-SOCKET = "replica.sock"
 WARM_COPY_LIMIT = 64 * 1024 * 1024  # bigger artifacts are bound read-only in a cold sandbox
 
 
@@ -89,10 +94,26 @@ async def sandboxed_config(
         "code": str(inside / "code.zip") if files.code else None,
         "packages_dir": str(packages),
         "install": False,  # the build installed them; there is no network in here anyway
-        "uds": str(sandbox.BOX_DIR / SOCKET),
         "work_dir": str(sandbox.BOX_DIR / "work"),
     }
-    return {"server": _clean(server)}, f"unix:{box_dir / SOCKET}"
+    return {"server": _clean(server)}, f"unix:{socket_path(box_dir)}"
+
+
+def socket_path(box_dir: Path) -> Path:
+    """Where a box's replica listens, on the host: beside the box, out of its reach."""
+    return box_dir.with_name(f"{box_dir.name}.sock")
+
+
+def listen(path: Path) -> socket.socket:
+    """The replica's listening socket, bound by the control plane (handed over as an fd)."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(path))
+        listener.listen(2048)
+    except OSError:
+        listener.close()
+        raise
+    return listener
 
 
 def _copy_in(box_dir: Path, files: ReplicaFiles) -> None:

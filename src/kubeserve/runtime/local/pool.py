@@ -28,7 +28,14 @@ from typing import Any
 
 from kubeserve.config import Settings
 from kubeserve.runtime import process, sandbox
-from kubeserve.runtime.local.boxes import ReplicaFiles, Serving, plain_config, sandboxed_config
+from kubeserve.runtime.local.boxes import (
+    ReplicaFiles,
+    Serving,
+    listen,
+    plain_config,
+    sandboxed_config,
+    socket_path,
+)
 from kubeserve.runtime.local.probes import append_line
 from kubeserve.runtime.local.warm_child import MODULE
 
@@ -120,22 +127,30 @@ class Launcher:
             slot = await self._spawn(warm=False, files=files if self.sandboxed else None)
         # No refill here: a fresh interpreter importing scikit-learn would steal the CPU this
         # replica needs to start (and skew its warm-up timing); the replica refills once ready.
+        listener: socket.socket | None = None
         if slot.dir is not None:
             config, address = await sandboxed_config(slot.dir, files, serving, bound=slot.files is not None)
+            listener = listen(socket_path(slot.dir))
         else:
             config, address = plain_config(replica_dir, files, serving, self.settings.pip_index_url)
-        self._hand_over(slot, config, log_path)
+        self._hand_over(slot, config, log_path, listener)
         return Launched(slot.proc, address, slot)
 
-    def _hand_over(self, slot: Slot, config: dict[str, Any], log_path: Path) -> None:
+    def _hand_over(
+        self, slot: Slot, config: dict[str, Any], log_path: Path, listener: socket.socket | None
+    ) -> None:
+        """Send the config, the log file and (sandboxed) the listening socket; keep no copy."""
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fds = [fd] if listener is None else [fd, listener.fileno()]
         try:
-            socket.send_fds(slot.channel, [json.dumps(config).encode()], [fd])
+            socket.send_fds(slot.channel, [json.dumps(config).encode()], fds)
             slot.channel.shutdown(socket.SHUT_WR)
         except OSError:
             pass  # it died meanwhile: the supervisor sees the exit and the log says why
         finally:
             os.close(fd)
+            if listener is not None:
+                listener.close()  # the replica's copy alone: refused once it is gone
             slot.channel.close()
 
     async def close(self) -> None:
@@ -247,6 +262,7 @@ class Launcher:
         sandbox.release(box)
         if box.writable is not None:
             shutil.rmtree(box.writable, ignore_errors=True)
+            socket_path(box.writable).unlink(missing_ok=True)
 
     def _background(self, coro: Any) -> None:
         task = asyncio.create_task(coro)

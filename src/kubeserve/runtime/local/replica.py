@@ -15,10 +15,10 @@ import httpx
 
 from kubeserve.config import Settings
 from kubeserve.inference.artifact import local_path
-from kubeserve.registry.build import packages_dir
 from kubeserve.runtime import process
 from kubeserve.runtime.base import DeploymentSpec, Upstream
 from kubeserve.runtime.local.boxes import ReplicaFiles, Serving
+from kubeserve.runtime.local.build import packages_dir
 from kubeserve.runtime.local.pool import Launcher, Process
 from kubeserve.runtime.local.probes import (
     answers_again,

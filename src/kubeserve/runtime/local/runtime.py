@@ -21,7 +21,8 @@ import httpx
 
 from kubeserve.config import Settings
 from kubeserve.observability.discovery import ReplicaTarget
-from kubeserve.runtime.base import DeploymentSpec, Quota, RuntimeStatus, Upstream
+from kubeserve.runtime.base import BuildAnswer, BuildSpec, DeploymentSpec, Quota, RuntimeStatus, Upstream
+from kubeserve.runtime.local import build
 from kubeserve.runtime.local.artifacts import localized
 from kubeserve.runtime.local.managed import ManagedDeployment
 from kubeserve.runtime.local.pool import Launcher
@@ -121,6 +122,10 @@ class LocalRuntime:
     async def logs(self, name: str, tail: int) -> list[str]:
         deployment = self._deployments.get(name)
         return await asyncio.to_thread(deployment.logs, tail) if deployment else []
+
+    async def build(self, spec: BuildSpec) -> BuildAnswer:
+        """Sandboxed child processes (local/build.py); the packages stay for the replicas."""
+        return await build.build(spec, self.settings, self.store)
 
     async def delete(self, name: str) -> None:
         deployment = self._deployments.pop(name, None)

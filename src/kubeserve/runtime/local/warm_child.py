@@ -2,7 +2,8 @@
 
 Warm (pool) mode imports the inference stack first, says `warm` on stdout, then waits on
 stdin; the runtime hands it to a new replica by sending one JSON config — with the replica's
-log file as a passed file descriptor — and closing the channel. Importing scikit-learn takes
+log file (and, sandboxed, its listening socket) as passed file descriptors — and closing the
+channel. Importing scikit-learn takes
 seconds; serving a small model once it is imported takes milliseconds, which is the whole
 point. Cold mode gets the same message but imports after reading it (a model that brings
 its own numpy or scikit-learn starts cold, so its versions win).
@@ -81,11 +82,14 @@ def receive() -> tuple[dict[str, Any], list[int]]:
 
 
 def become(config: dict[str, Any], fds: list[int]) -> None:
-    """Make this process the replica: its log on fds 1 and 2, its own directory."""
+    """Make this process the replica: its log on fds 1 and 2, its own directory, and (a
+    sandboxed replica) the listening socket the runtime bound for it."""
     for fd in fds[:1]:
         os.dup2(fd, 1)
         os.dup2(fd, 2)
         os.close(fd)
+    if len(fds) > 1:
+        config["server"]["fd"] = fds[1]
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
