@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kubeserve.accounts import quota
+from kubeserve.accounts.repository import UserRepository
 from kubeserve.config import Settings
 from kubeserve.db import after_commit
 from kubeserve.deployments.reconciler import Reconciler
@@ -84,6 +85,7 @@ async def _within_quota(
     # deployment rows' foreign keys hold KEY SHARE on the user, which it does not wait for.
     await session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
     allowed = quota.effective(user, settings).pods
+    await UserRepository(session).lock(user.id)  # two deploys at once: the second sees the first
     held = (await DeploymentRepository(session).usage(user.id)).get(user.id, Usage())
     if held.replicas > allowed:
         raise Forbidden(
