@@ -6,7 +6,6 @@ import secrets
 import string
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kubeserve.accounts import quota
@@ -80,10 +79,6 @@ async def _within_quota(
     set the quota below what already runs."""
     if after <= before:
         return
-    # One quota check per user at a time, up to commit: two concurrent requests each saw the
-    # other's new replicas uncommitted and both passed (PostgreSQL). NO KEY UPDATE: the
-    # deployment rows' foreign keys hold KEY SHARE on the user, which it does not wait for.
-    await session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
     allowed = quota.effective(user, settings).pods
     await UserRepository(session).lock(user.id)  # two deploys at once: the second sees the first
     held = (await DeploymentRepository(session).usage(user.id)).get(user.id, Usage())
