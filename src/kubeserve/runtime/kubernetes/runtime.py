@@ -26,16 +26,18 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx2
 from lightkube import ALL_NS, ApiError, AsyncClient, KubeConfig, operators
 from lightkube.codecs import from_dict
 from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.autoscaling_v2 import HorizontalPodAutoscaler
-from lightkube.resources.core_v1 import Pod, Secret, Service
+from lightkube.resources.core_v1 import Pod, PodLog, Secret, Service
 from lightkube.types import CascadeType
 
 from kubeserve.config import Settings
 from kubeserve.runtime.base import (
+    MAX_ANSWER_BYTES,
     STOPPED,
     BuildAnswer,
     BuildSpec,
@@ -58,6 +60,7 @@ ServiceMonitor = create_namespaced_resource(
 )
 Doc = dict[str, Any]
 SYNC_TIMEOUT = 10.0
+BUILD_LOG_BYTES = MAX_ANSWER_BYTES + (64 << 10)  # the answer and a few short lines before it
 BUILD_GRACE = timedelta(seconds=120)  # beyond the build timeout: scheduling, image pull, clean-up
 
 
@@ -281,13 +284,28 @@ class KubernetesRuntime:
         )
 
     async def _build_log(self, name: str, ns: str) -> list[str]:
-        """The last lines of the build's log: the answer is the last one (a real kubelet keeps
-        at most its containerLogMaxSize of log, 10 MiB by default; the answer is checked too)."""
-        lines: list[str] = []
-        with contextlib.suppress(ApiError):
-            async for line in self.client.log(name, namespace=ns, tail_lines=5, newlines=False):
-                lines.append(line)
-        return lines
+        """The last lines of the build's log, at most BUILD_LOG_BYTES of them: the answer is the
+        last one. Bounded here: the build's code can print a line of gigabytes before the
+        kubelet rotates its log, and lightkube's `log()` reads a whole answer into memory and
+        has no `limitBytes`, so the request is made with lightkube's own request builder."""
+        http = self.client._client  # lightkube's GenericAsyncClient: prepare, send (streamed)
+        params = {"tailLines": 5, "limitBytes": BUILD_LOG_BYTES}
+        request = http.build_adapter_request(
+            http.prepare_request("get", PodLog, name=name, namespace=ns, params=params)
+        )
+        data = bytearray()
+        with contextlib.suppress(httpx2.HTTPError):  # lightkube's HTTP client
+            response = await http.send(request, stream=True)
+            try:
+                if response.is_error:
+                    return []
+                async for chunk in response.aiter_raw():
+                    data += chunk[: BUILD_LOG_BYTES - len(data)]
+                    if len(data) >= BUILD_LOG_BYTES:
+                        break
+            finally:
+                await response.aclose()
+        return data.decode(errors="replace").splitlines()
 
     async def _delete_build(self, name: str, ns: str) -> None:
         for kind in (Pod, Secret):
