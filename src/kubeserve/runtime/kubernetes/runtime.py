@@ -61,6 +61,7 @@ ServiceMonitor = create_namespaced_resource(
 Doc = dict[str, Any]
 SYNC_TIMEOUT = 10.0
 BUILD_LOG_BYTES = MAX_ANSWER_BYTES + (64 << 10)  # the answer and a few short lines before it
+REPLICA_LOG_BYTES = 1 << 20  # of each replica's log in GET .../logs (up to 5000 lines asked)
 BUILD_GRACE = timedelta(seconds=120)  # beyond the build timeout: scheduling, image pull, clean-up
 
 
@@ -217,9 +218,8 @@ class KubernetesRuntime:
             meta = pod["metadata"]
             if meta["labels"].get(objects.DEPLOYMENT_LABEL) != name:
                 continue
-            with contextlib.suppress(ApiError):
-                async for line in self.client.log(meta["name"], namespace=meta["namespace"], tail_lines=tail):
-                    lines.append(f"[{meta['name']}] {line.rstrip()}")
+            for line in await self._log(meta["name"], meta["namespace"], tail, REPLICA_LOG_BYTES):
+                lines.append(f"[{meta['name']}] {line.rstrip()}")
         return lines
 
     async def build(self, spec: BuildSpec) -> BuildAnswer:
@@ -284,12 +284,16 @@ class KubernetesRuntime:
         )
 
     async def _build_log(self, name: str, ns: str) -> list[str]:
-        """The last lines of the build's log, at most BUILD_LOG_BYTES of them: the answer is the
-        last one. Bounded here: the build's code can print a line of gigabytes before the
-        kubelet rotates its log, and lightkube's `log()` reads a whole answer into memory and
-        has no `limitBytes`, so the request is made with lightkube's own request builder."""
+        """The last lines of the build's log: the answer is the last one."""
+        return await self._log(name, ns, 5, BUILD_LOG_BYTES)
+
+    async def _log(self, name: str, ns: str, tail: int, limit: int) -> list[str]:
+        """The last `tail` lines of a pod's log, at most `limit` bytes of them. Bounded here: a
+        tenant's code can print a line of gigabytes before the kubelet rotates its log, and
+        lightkube's `log()` reads a whole answer into memory and has no `limitBytes`, so the
+        request goes through lightkube's own request builder, streamed."""
         http = self.client._client  # lightkube's GenericAsyncClient: prepare, send (streamed)
-        params = {"tailLines": 5, "limitBytes": BUILD_LOG_BYTES}
+        params = {"tailLines": tail, "limitBytes": limit}
         request = http.build_adapter_request(
             http.prepare_request("get", PodLog, name=name, namespace=ns, params=params)
         )
@@ -300,8 +304,8 @@ class KubernetesRuntime:
                 if response.is_error:
                     return []
                 async for chunk in response.aiter_raw():
-                    data += chunk[: BUILD_LOG_BYTES - len(data)]
-                    if len(data) >= BUILD_LOG_BYTES:
+                    data += chunk[: limit - len(data)]
+                    if len(data) >= limit:
                         break
             finally:
                 await response.aclose()
