@@ -156,3 +156,20 @@ async def test_a_quota_reaches_the_runtime_and_bounds_the_owners_replicas(
     assert reset.json()["custom_quota"] == UNSET
     assert fake.quotas[owner_id] == Quota(**DEFAULT)  # type: ignore[arg-type]
     assert (await deploy({"replicas": 3})).status_code == 201  # 1 + 1 + 3 = 5
+
+
+async def test_two_deploys_at_once_cannot_both_pass_the_quota(
+    http: httpx.AsyncClient, iris_model: Path
+) -> None:
+    """Each alone fits (3 of 5 pods), both do not: exactly one is refused, on both databases."""
+    import asyncio
+
+    owner = await register_and_login(http, "ada@example.com")
+    model = await create_model(http, owner, "iris")  # type: ignore[arg-type]
+    version = await ready_version(http, owner, model["id"], "v1", iris_model)  # type: ignore[arg-type]
+    body = {"version_id": version["id"], "replicas": 3}
+    answers = await asyncio.gather(
+        *(http.post("/api/v1/deployments", headers=owner, json=body) for _ in range(2))
+    )
+    assert sorted(a.status_code for a in answers) == [201, 403], [a.text for a in answers]
+    assert len((await http.get("/api/v1/deployments", headers=owner)).json()) == 1

@@ -16,15 +16,23 @@ ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
 
 
 def upload_ready_version(
-    api: Api, model_id: int, tag: str, model: Path, requirements: Path, timeout: float = 120
+    api: Api,
+    model_id: int,
+    tag: str,
+    model: Path,
+    requirements: Path,
+    timeout: float = 120,
+    code: Path | None = None,
 ) -> dict:
+    """`code`: the user's own module, shipped beside the model (the upload's code_file)."""
     version = api.call("POST", f"/models/{model_id}/versions", 201, json={"version_tag": tag})
-    with model.open("rb") as m, requirements.open("rb") as r:
-        api.call(
-            "POST",
-            f"/versions/{version['id']}/upload",
-            files={"model_file": ("model.joblib", m), "requirements_file": ("requirements.txt", r)},
-        )
+    files: dict[str, Any] = {
+        "model_file": ("model.joblib", model.read_bytes()),
+        "requirements_file": ("requirements.txt", requirements.read_bytes()),
+    }
+    if code is not None:
+        files["code_file"] = (code.name, code.read_bytes())
+    api.call("POST", f"/versions/{version['id']}/upload", files=files)
     done = poll(
         lambda: (v := api.call("GET", f"/versions/{version['id']}"))["status"] != "Building" and v,
         timeout,

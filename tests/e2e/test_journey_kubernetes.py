@@ -1,10 +1,11 @@
 """The journey on KUBESERVE_RUNTIME=kubernetes: a real control plane process, a real S3 server
 (moto), and the stand-in Kubernetes API server whose kubelet runs every pod's command as a
 real process: builds as pods in the tenant's namespace -> deploy -> Running -> predict through
-the gateway -> scale -> roll out -> roll back -> delete, then quota refusals (the API's, then
-admission's after an admin lowered the owner's CPU, lifted when the admin raises it) and a
-crashing model with their reasons. The control plane runs no user code: its sandbox is off,
-as in a restricted pod where bubblewrap cannot run, and it still is a multi-user install."""
+the gateway -> scale -> roll out -> roll back -> roll out a version that needs its shipped
+code -> delete, then quota refusals (the API's, then admission's after an admin lowered the
+owner's CPU, lifted when the admin raises it) and a crashing model with their reasons. The
+control plane runs no user code: its sandbox is off, as in a restricted pod where bubblewrap
+cannot run, and it still is a multi-user install."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from tests.fixtures.kube_apiserver import StandInCluster
 from tests.fixtures.kube_apiserver.controllers import K
 from tests.fixtures.kubernetes import MODEL_IMAGE
 from tests.fixtures.s3 import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
+from tests.inference.models import IRIS_ROWS, make_notebook_model
 
 # The database does not matter to the runtime (the local journey runs on both): SQLite only.
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
@@ -70,6 +72,7 @@ def test_the_journey_on_kubernetes(
     iris_model: Path,
     iris_requirements: Path,
     shifted_model: Path,
+    tmp_path: Path,
 ) -> None:
     owner = Api.register(kube_plane.url, "k8s@example.com")
     me = owner.call("GET", "/me")
@@ -114,6 +117,26 @@ def test_the_journey_on_kubernetes(
         owner, dep, v1, v2, (expected_v1, expected_v2), replicas=2, timeout=120, under_load=False
     )
     assert all(line.startswith(f"[{name}-") for line in logs)
+
+    # a version that needs its shipped code (a notebook's own transformer): the code reaches
+    # the pods like the model, by a presigned URL in the version's Secret
+    notebook, code, expected_v4 = make_notebook_model(tmp_path)
+    v4 = upload_ready_version(owner, model["id"], "v4", notebook, iris_requirements, code=code)
+    owner.call("PATCH", f"/deployments/{dep['id']}", json={"version_id": v4["id"]})
+    wait_deployment(  # a refused rollout would point the row back at release 3 (v1)
+        owner,
+        dep["id"],
+        "release 4 (shipped code) serving",
+        lambda d: d["status"] == "Running" and {i["release"] for i in d["instances"]} == {4},
+        120,
+    )
+    answer = owner.http.post(url, json={"data": IRIS_ROWS})
+    assert answer.json()["predictions"] == expected_v4, answer.text
+    code_secret = next(
+        s for s in objects(stand_in, "Secret", ns) if s["metadata"]["name"].endswith(f"-v{v4['id']}")
+    )
+    assert "code.zip?X-Amz-" in base64.b64decode(code_secret["data"]["code-url"]).decode()
+    assert "code.zip" not in json.dumps(objects(stand_in, "Deployment", ns))
 
     # delete: everything the deployment owned goes, the URL is a 404
     owner.call("DELETE", f"/deployments/{dep['id']}", 204)

@@ -306,6 +306,7 @@ def test_notes_print_the_first_steps() -> None:
     text = notes(merged(SECRETS, {"serviceMonitor": {"enabled": True}, "metrics": {"existingSecret": "m"}}))
     assert "no ServiceMonitor CRD" in text
     assert "port-forward service/kubeserve 8000:80" in notes(SECRETS)
+    assert "exec deploy/kubeserve -- kubeserve admin grant" in notes(SECRETS)  # the first admin
 
 
 GOLDEN = Path(__file__).parent / "golden" / "chart-ingress.yaml"

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kubeserve.accounts import quota
+from kubeserve.accounts.repository import UserRepository
 from kubeserve.config import Settings
 from kubeserve.db import after_commit
 from kubeserve.deployments.reconciler import Reconciler
@@ -79,6 +80,7 @@ async def _within_quota(
     if after <= before:
         return
     allowed = quota.effective(user, settings).pods
+    await UserRepository(session).lock(user.id)  # two deploys at once: the second sees the first
     held = (await DeploymentRepository(session).usage(user.id)).get(user.id, Usage())
     if held.replicas > allowed:
         raise Forbidden(

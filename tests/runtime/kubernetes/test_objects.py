@@ -6,13 +6,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kubeserve.config import Settings
-from kubeserve.runtime.base import Autoscaling, BuildSpec, DeploymentSpec
+from kubeserve.runtime.base import Autoscaling, BuildSpec, Quota
 from kubeserve.runtime.kubernetes import objects
 from tests.kubernetes.sample import SPEC, URLS
 from tests.kubernetes.validation import assert_deployable, missing_resources, pod_spec_of
@@ -41,12 +42,19 @@ def settings(**overrides: Any) -> Settings:
     return Settings(**values, _env_file=None)  # type: ignore[call-arg]
 
 
+CODE_URL = "https://s3.example/models/7/iris/v2/code.zip?X-Amz-Signature=sig3"
+ADMIN_QUOTA = Quota("8", "16Gi", 12)  # what an admin set for the owner
+
+
 def all_objects(autoscaling: bool = True, monitor: bool = True) -> list[dict[str, Any]]:
-    spec = SPEC
+    """The autoscaled variant also ships code and has a quota an admin set."""
+    spec, urls, quota = SPEC, URLS, Quota()
     if autoscaling:
-        spec = DeploymentSpec(**{**SPEC.__dict__, "autoscaling": Autoscaling(1, 4, 2.0)})
-    tenant = objects.tenant_objects(7, settings(kubernetes_egress_cidrs=["52.216.0.0/15"]), objects.Quota())
-    return tenant + objects.deployment_objects(spec, settings(), URLS, monitor)
+        code = "s3://models/models/7/iris/v2/code.zip"
+        spec = replace(SPEC, autoscaling=Autoscaling(1, 4, 2.0), code_uri=code, quota=ADMIN_QUOTA)
+        urls, quota = replace(URLS, code=CODE_URL), ADMIN_QUOTA
+    tenant = objects.tenant_objects(7, settings(kubernetes_egress_cidrs=["52.216.0.0/15"]), quota)
+    return tenant + objects.deployment_objects(spec, settings(), urls, monitor)
 
 
 def build_objects(spec: BuildSpec = BUILD, **overrides: Any) -> list[dict[str, Any]]:
@@ -135,7 +143,7 @@ def test_every_object_is_deployable_on_every_version(autoscaling: bool) -> None:
 
 
 def test_the_tenant_namespace_enforces_restricted_and_the_quota_has_defaults() -> None:
-    docs = all_objects()
+    docs = all_objects(autoscaling=False)
     [namespace] = by_kind(docs, "Namespace")
     assert namespace["metadata"]["name"] == "user-7"
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
@@ -200,6 +208,32 @@ def test_no_storage_keys_anywhere_and_the_pod_reads_urls_from_its_secret() -> No
         "key": "model-url",
     }
     assert not any(name.startswith(("KUBESERVE_MODEL_S3", "AWS_")) for name in env)
+
+
+def test_shipped_code_and_the_owners_quota_reach_the_cluster() -> None:
+    """Code travels like the model: a presigned URL in the version's Secret, read through
+    secretKeyRef (never a URL in the pod spec); the admin's quota is the tenant's ResourceQuota."""
+    docs = all_objects(autoscaling=True)
+    [secret] = by_kind(docs, "Secret")
+    assert base64.b64decode(secret["data"]["code-url"]).decode() == CODE_URL
+    [deployment] = by_kind(docs, "Deployment")
+    env = {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["KUBESERVE_MODEL_CODE"] == {
+        "name": "KUBESERVE_MODEL_CODE",
+        "valueFrom": {"secretKeyRef": {"name": secret["metadata"]["name"], "key": "code-url"}},
+    }
+    assert "code.zip" not in json.dumps(deployment)
+    plain = all_objects(autoscaling=False)  # no code shipped: no key, no variable
+    assert "code-url" not in by_kind(plain, "Secret")[0]["data"]
+    assert "KUBESERVE_MODEL_CODE" not in json.dumps(by_kind(plain, "Deployment"))
+    [quota] = by_kind(docs, "ResourceQuota")
+    assert quota["spec"]["hard"] == {
+        "requests.cpu": "8",
+        "limits.cpu": "8",
+        "requests.memory": "16Gi",
+        "limits.memory": "16Gi",
+        "pods": "12",
+    }
 
 
 def test_the_deployment_is_locked_down_and_probed_where_the_model_server_answers() -> None:

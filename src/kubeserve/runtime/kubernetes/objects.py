@@ -6,9 +6,10 @@ and NetworkPolicies: deny all ingress and egress, then allow DNS, the platform's
 (artifact store, package proxy), configured CIDRs on 443, and ingress from the gateway's
 namespace (and the monitoring namespace) only.
 
-Per deployment (`deployment_objects`): a Secret per version (presigned artifact URLs and the
-gateway token: no storage keys anywhere), a Deployment, a Service, a HorizontalPodAutoscaler
-when autoscaling is set, and a ServiceMonitor when the cluster has that CRD.
+Per deployment (`deployment_objects`): a Secret per version (presigned URLs of the model, its
+requirements and its shipped code, and the gateway token: no storage keys anywhere), a
+Deployment, a Service, a HorizontalPodAutoscaler when autoscaling is set, and a
+ServiceMonitor when the cluster has that CRD.
 
 Per build (`build_objects`): a bare Pod (restartPolicy Never, the build timeout as its
 activeDeadlineSeconds) in the tenant's namespace running the inspect step with the model-server
@@ -55,6 +56,7 @@ class ArtifactUrls:
     model: str
     requirements: str
     gateway_token: str
+    code: str | None = None  # the shipped code (code.zip), when the version has some
 
 
 def _container_security() -> Doc:
@@ -231,6 +233,7 @@ def artifact_secret(spec: DeploymentSpec, urls: ArtifactUrls) -> Doc:
             "model-url": _b64(urls.model),
             "requirements-url": _b64(urls.requirements),
             "gateway-token": _b64(urls.gateway_token),
+            **({"code-url": _b64(urls.code)} if urls.code else {}),
         },
     }
 
@@ -255,6 +258,8 @@ def container(spec: DeploymentSpec, settings: Settings) -> Doc:
         {"name": "HOME", "value": MOUNTS["tmp"]},
         {"name": "TMPDIR", "value": MOUNTS["tmp"]},
     ]
+    if spec.code_uri:  # fetched beside the model and put on sys.path before loading
+        env.append(_secret_env("KUBESERVE_MODEL_CODE", secret, "code-url"))
     if settings.pip_index_url:
         env.append({"name": "KUBESERVE_MODEL_PIP_INDEX_URL", "value": settings.pip_index_url})
     period = 2
