@@ -94,6 +94,7 @@ FOREIGN_OR_LOADERS = [
     "joblib.numpy_pickle:Unpickler",  # pickle's own Unpickler
     "dateutil.zoneinfo.rebuild:TarFile",
     "joblib.numpy_pickle:_unpickle",  # joblib's loader: a second, unchecked unpickling
+    "pandas.io.pytables:Term",  # pandas.core.computation's expression, re-exported
 ]
 
 
@@ -123,4 +124,23 @@ def test_a_second_unpickling_through_joblibs_loader_runs_nothing(tmp_path: Path)
     assert sorted(scan.globals) == ["dateutil.zoneinfo:BytesIO", "joblib.numpy_pickle:_unpickle"]
     with pytest.raises(BuildFailed, match="joblib.numpy_pickle._unpickle"):
         describe(path, scan, tmp_path / "packages", [])
+    assert not marker.exists()
+
+
+def test_a_pandas_expression_class_runs_nothing(tmp_path: Path) -> None:
+    """`pandas.core.computation.expr.Expr(src)` (a class defined in pandas) evaluates `src` in
+    its constructor, attribute access and calls included, with the loader's frame in scope."""
+    from kubeserve.inference.inspect import BuildFailed, describe, vet
+
+    marker = tmp_path / "pwned"
+    source = f"sys.modules.get('os').system('touch {marker}')".encode()
+    path = tmp_path / "model.pkl"
+    path.write_bytes(
+        b"\x80\x04cpandas.core.computation.expr\nExpr\nX"
+        + len(source).to_bytes(4, "little")
+        + source
+        + b"\x85R."  # Expr(source)
+    )
+    with pytest.raises(BuildFailed, match="pandas.core.computation.expr.Expr"):
+        describe(path, vet(path), tmp_path / "packages", [])
     assert not marker.exists()

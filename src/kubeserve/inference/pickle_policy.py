@@ -110,8 +110,12 @@ DANGEROUS_NAMES = frozenset(
 
 
 # Modules of allowed packages that run what they are given under harmless names
-# (`numpy.testing._private.utils.runstring` is `exec`; `numpy.ctypeslib.load_library` dlopens).
-DANGEROUS_MODULES = frozenset({"testing", "_testing", "tests", "_private", "f2py", "distutils", "ctypeslib"})
+# (`numpy.testing._private.utils.runstring` is `exec`; `numpy.ctypeslib.load_library` dlopens;
+# `pandas.core.computation.expr.Expr(src)` evaluates `src`, attribute access and calls included,
+# in its constructor: `sys.modules.get('os').system(...)`).
+DANGEROUS_MODULES = frozenset(
+    {"testing", "_testing", "tests", "_private", "f2py", "distutils", "ctypeslib", "computation"}
+)
 
 
 # What a pickle may *call* from an allowed package, besides classes: the rebuild helpers of
@@ -175,11 +179,15 @@ def _where(found: object) -> str:
 
 
 def _ours(found: object) -> bool:
-    """Defined in an allowed package, not only reachable through one: a pickle names a class
-    or helper by the module that defines it, so `dateutil.zoneinfo:BytesIO` (io.BytesIO) or
-    `scipy._lib._ccallback:PyCFuncPtr` (ctypes' function pointer) is never an honest one's."""
+    """Defined in an allowed package (outside its dangerous modules), not only reachable
+    through one: a pickle names a class or helper by the module that defines it, so
+    `dateutil.zoneinfo:BytesIO` (io.BytesIO) or `scipy._lib._ccallback:PyCFuncPtr` (ctypes'
+    function pointer) is never an honest one's."""
     origin = getattr(found, "__module__", None)
-    return not callable(found) or not isinstance(origin, str) or origin.split(".")[0] in ALLOWED_PACKAGES
+    if not callable(found) or not isinstance(origin, str):
+        return True
+    parts = origin.split(".")  # `pandas.io.pytables:Term` is pandas.core.computation's
+    return parts[0] in ALLOWED_PACKAGES and not DANGEROUS_MODULES.intersection(parts)
 
 
 def _rebuilds(found: object, name: str) -> bool:
