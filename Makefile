@@ -31,8 +31,12 @@ sandbox:  # bubblewrap sandboxes user code (Linux); without it the server runs s
 	  echo "without it KubeServe runs user code unsandboxed and accepts a single user"; \
 	fi
 
+# Two pytest-xdist workers: the suite mostly waits on child processes, so two workers keep two
+# cores busy. Each worker has its own PostgreSQL, S3 server and warm pool; a module stays on
+# one worker (--dist loadscope: module fixtures are not started twice). TEST_WORKERS=0: serial.
+TEST_WORKERS ?= 2
 test: lint dashboard
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadscope
 
 # The web dashboard (frontend/): built into frontend/out when npm is present, served at `/`.
 FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) \

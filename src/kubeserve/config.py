@@ -67,9 +67,9 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = ""
     """Proxies (comma-separated IPs/CIDRs) whose X-Forwarded-For names the client; empty: the TCP peer."""
     header_timeout_seconds: float = Field(default=10, gt=0)
-    """Seconds a client may take to send a request's line and headers before it is cut off (slowloris)."""
+    """Seconds a client may take to send a request's headers, or pause in its body, before it is cut off."""
     slow_connections_per_address: int = Field(default=32, gt=0)
-    """Connections one client address may hold while still sending headers; one more closes its oldest."""
+    """Connections one client address may hold while their requests arrive; one more closes its oldest."""
     password_hash_workers: int = Field(default=1, gt=0)
     """Password hashes (argon2) computed at once, in threads off the event loop."""
     password_hash_queue: int = Field(default=32, ge=0)

@@ -4,25 +4,29 @@ thousand of them and the control plane accepts nobody.
 
 `guarded_protocol` is uvicorn's httptools protocol with two bounds, for `kubeserve server`:
 - a request's head (request line + headers) must arrive within `header_timeout` seconds of
-  its first byte, or of the connection opening; otherwise the connection is closed;
-- one client address holds at most `per_address` connections that are still sending their
-  head; a new one closes that address's oldest (so a real client behind the same address
-  still gets in: its head arrives in milliseconds, the attacker's never does).
-Bodies are read by the app under its own limits. In production the chart's Ingress sits in
-front with its own header and body timeouts.
+  its first byte, or of the connection opening; then its body may pause at most that long
+  between two pieces (unless the server itself stopped reading: back-pressure); otherwise the
+  connection is closed;
+- one client address holds at most `per_address` connections whose request is still
+  arriving (head or body); a new one closes that address's oldest (so a real client behind
+  the same address still gets in: its request arrives in milliseconds, the attacker's never
+  does).
+In production the chart's Ingress sits in front with its own header and body timeouts (and
+buffers bodies, so requests reach the control plane whole).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 class _Pending:
-    """Connections still sending a request head, by client address, oldest first."""
+    """Connections whose request is still arriving, by client address, oldest first."""
 
     def __init__(self) -> None:
         self.by_address: dict[str, OrderedDict[int, GuardedProtocol]] = {}
@@ -44,7 +48,8 @@ class GuardedProtocol(HttpToolsProtocol):
     header_timeout: float
     per_address: int
     pending: _Pending
-    _head_deadline: asyncio.TimerHandle | None = None
+    _deadline: asyncio.TimerHandle | None = None
+    _arriving = False  # counted in `pending` until the whole request has arrived
     address: str = ""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -57,27 +62,50 @@ class GuardedProtocol(HttpToolsProtocol):
         self._await_head()  # the next request on a kept-alive connection
 
     def on_headers_complete(self) -> None:
-        self._head_done()
+        self._rearm(self._body_stalled)  # the body's first piece: within the same bound
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        self._rearm(self._body_stalled)
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._arrived()
+        super().on_message_complete()
+
     def connection_lost(self, exc: Exception | None) -> None:
-        self._head_done()
+        self._arrived()
         super().connection_lost(exc)
 
     def close_slow(self) -> None:
-        self._head_done()
+        self._arrived()
         if not self.transport.is_closing():
             self.transport.close()
 
     def _await_head(self) -> None:
-        if self._head_deadline is None:
-            self._head_deadline = self.loop.call_later(self.header_timeout, self.close_slow)
+        if not self._arriving:
+            self._arriving = True
+            self._rearm(self.close_slow)
             self.pending.add(self, self.per_address)
 
-    def _head_done(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-            self._head_deadline = None
+    def _body_stalled(self) -> None:
+        if self.flow is not None and self.flow.read_paused:  # we stopped reading, not them
+            self._rearm(self._body_stalled)
+        else:
+            self.close_slow()
+
+    def _rearm(self, then: Callable[[], None]) -> None:
+        if self._arriving:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            self._deadline = self.loop.call_later(self.header_timeout, then)
+
+    def _arrived(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        if self._arriving:
+            self._arriving = False
             self.pending.discard(self)
 
 

@@ -138,7 +138,6 @@ async def test_a_disabled_owners_deployment_is_not_found(
     async with client.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
         await session.execute(update(User).where(User.id == me["id"]).values(is_active=False))
         await session.commit()
-    r = await client.post(
-        f"/api/v1/predict/{dep['name']}", json={"data": [[1, 2, 3, 4]]}, headers=user_headers
-    )
-    assert r.status_code == 404
+    url, row = f"/api/v1/predict/{dep['name']}", {"data": [[1, 2, 3, 4]]}
+    assert (await client.post(url, json=row)).status_code == 404
+    assert (await client.post(url, json=row, headers=user_headers)).status_code == 401  # a dead credential

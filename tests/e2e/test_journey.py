@@ -26,6 +26,9 @@ from tests.e2e.load import LoadLoop
 from tests.fixtures.control_plane import Api, ControlPlane, poll
 
 pytestmark = pytest.mark.slow
+# The whole journey runs on both databases; the failure and autoscaling paths below are the
+# runtime's, the same whatever the database: SQLite only.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def alive(pid: int) -> bool:
@@ -163,6 +166,7 @@ def test_the_whole_journey(
     owner.call("GET", f"/deployments/{dep['id']}", 404)
 
 
+@SQLITE_ONLY
 def test_model_crashing_at_start_ends_failed_with_reason(
     control_plane: ControlPlane, iris_model: Path, iris_requirements: Path
 ) -> None:
@@ -181,6 +185,7 @@ def test_model_crashing_at_start_ends_failed_with_reason(
     assert owner.http.post(dep["url"], json={"data": ROWS}).status_code == 404
 
 
+@SQLITE_ONLY
 def test_autoscaling_grows_under_load_and_shrinks_after(
     control_plane: ControlPlane, iris_model: Path, iris_requirements: Path
 ) -> None:

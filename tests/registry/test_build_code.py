@@ -14,6 +14,8 @@ from tests.registry.helpers import create_model, create_version, upload, wait_bu
 
 
 @pytest.mark.slow
+# Two sandboxed builds; the database does not matter to them (test_build.py runs on both): SQLite only.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_notebook_class_needs_its_code_shipped(
     client: httpx.AsyncClient, user_headers: Headers, tmp_path: Path, settings: Settings
 ) -> None:

@@ -45,7 +45,9 @@ async def test_logout_revokes_every_token_of_the_user_but_not_api_keys(client: h
     }
     url = await parked_deployment(client, cli)
     row = {"data": [[1.0, 2.0, 3.0, 4.0]]}
-    assert (await client.post(url, json=row, headers=stolen)).status_code == 503  # admitted; parked
+    by_model = "/api/v1/predict/iris"  # the owner's model name: their newest deployment of it
+    for path in (url, by_model):
+        assert (await client.post(path, json=row, headers=stolen)).status_code == 503  # admitted; parked
     # (the gateway has now cached the owner's token key)
 
     assert (await client.post("/api/v1/auth/logout", headers=cli)).status_code == 204
@@ -53,6 +55,9 @@ async def test_logout_revokes_every_token_of_the_user_but_not_api_keys(client: h
     for headers in (cli, stolen):
         assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
         assert (await client.post(url, json=row, headers=headers)).status_code == 401
+        # by model name too, and alike whether the owner has such a model: no name oracle
+        for path in (by_model, "/api/v1/predict/never-deployed"):
+            assert (await client.post(path, json=row, headers=headers)).status_code == 401
         assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 401
     assert (await client.post(url, json=row, headers=key)).status_code == 503  # the API key still admitted
     assert (await client.get("/api/v1/me", headers=other)).status_code == 200  # other users untouched

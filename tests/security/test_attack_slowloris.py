@@ -74,3 +74,33 @@ def test_one_address_holds_a_few_slow_connections_and_others_are_served(base: st
     finally:
         for s in socks:
             s.close()
+
+
+def slow_body(base: str, source: str) -> socket.socket:
+    """A connection from `source` that sent a whole head, then one byte of a 500-byte body."""
+    host, port = base.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=5, source_address=(source, 0))
+    head = "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    sock.sendall(f"{head}Content-Length: 500\r\n\r\n{{".encode())
+    sock.setblocking(False)
+    return sock
+
+
+def open_(sock: socket.socket) -> bool:
+    """Still open, without sending anything (the body must stay incomplete)."""
+    try:
+        return sock.recv(1024, socket.MSG_PEEK) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("base", [1, 600], indirect=True)  # the stall deadline; the per-address bound
+def test_a_client_that_dribbles_its_body_is_bounded_too(base: str) -> None:
+    socks = [slow_body(base, "127.0.0.3") for _ in range(5 * PER_ADDRESS)]
+    try:
+        poll(lambda: sum(open_(s) for s in socks) <= PER_ADDRESS, "slow bodies to be cut off", 5)
+    finally:
+        for s in socks:
+            s.close()

@@ -66,8 +66,8 @@ async def test_every_json_route_refuses_an_oversized_body(
             if takes_body or streamed.status_code == 413:
                 assert streamed.status_code == 413, (method, path, streamed.text)
                 assert "larger than" in streamed.json()["detail"]
-            else:  # a route that takes no body answers without reading it
-                assert 400 <= streamed.status_code < 500, (method, path, streamed.text)
+            else:  # a route that takes no body answers without reading it (logout: 204)
+                assert streamed.status_code < 500, (method, path, streamed.text)
             assert len(consumed) <= LIMIT_KB + 2, "the body was read past the limit"
 
 

@@ -14,8 +14,10 @@ from kubeserve.config import Settings
 from kubeserve.orm import User
 from kubeserve.runtime.base import Quota
 
-CPU = re.compile(r"^(?:(\d+)m|(\d+(?:\.\d{1,3})?))$")
-MEMORY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
+# ASCII digits only and no final newline (`\d` and `$` would take "٤" and "2\n", which the
+# Kubernetes API server refuses in the tenant's ResourceQuota): matched with fullmatch.
+CPU = re.compile(r"([0-9]+)m|([0-9]+(?:\.[0-9]{1,3})?)")
+MEMORY = re.compile(r"([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?")
 SUFFIX = {
     None: 1,
     "k": 10**3,
@@ -36,7 +38,7 @@ MAX_PODS = 1000
 
 def millicores(value: str) -> int:
     """`500m` -> 500, `1.5` -> 1500; ValueError says what is accepted."""
-    found = CPU.match(value)
+    found = CPU.fullmatch(value)
     if found is None:
         raise ValueError(f"{value!r} is not a CPU quantity: use cores (2, 1.5) or millicores (500m)")
     return int(found[1]) if found[1] else int(Decimal(found[2]) * 1000)
@@ -44,7 +46,7 @@ def millicores(value: str) -> int:
 
 def memory_bytes(value: str) -> int:
     """`4Gi` -> 4294967296, `1G` -> 10**9; ValueError says what is accepted."""
-    found = MEMORY.match(value)
+    found = MEMORY.fullmatch(value)
     if found is None:
         raise ValueError(
             f"{value!r} is not a memory quantity: a number with Ki/Mi/Gi/Ti or k/M/G/T (e.g. 4Gi)"

@@ -100,6 +100,7 @@ class Gateway:
         )
         self._targets: dict[str, Target] = {}
         self._by_model: dict[tuple[int, str], tuple[str, float]] = {}  # (caller, model) -> deployment
+        self._token_keys: dict[int, tuple[str | None, float]] = {}  # user -> current key (None: gone)
         self._upstream = UpstreamPool(connect_timeout=2.0)
 
     async def close(self) -> None:
@@ -113,6 +114,7 @@ class Gateway:
         """Drop the cached targets of a user's deployments (their token key changed)."""
         for name in [n for n, t in self._targets.items() if t.owner_id == user_id]:
             self._targets.pop(name, None)
+        self._token_keys.pop(user_id, None)
 
     async def admit(self, call: Call) -> Admission:
         """Check the caller before any body is read. `call.name` is a deployment's name, or
@@ -226,9 +228,9 @@ class Gateway:
 
     async def _model_deployment(self, call: Call) -> str:
         """The caller's newest deployment of their model `call.name`; NotFound otherwise."""
-        caller = await self._caller(call.credential) if call.credential else None
-        if caller is None:
+        if not call.credential:
             raise NotFound("deployment not found")
+        caller = await self._caller(call.credential)
         known = self._by_model.get((caller, call.name))
         if known is not None and known[1] > time.monotonic():
             return known[0]
@@ -241,12 +243,33 @@ class Gateway:
         self._by_model[(caller, call.name)] = (deployment.k8s_service_name, time.monotonic() + TARGET_TTL)
         return deployment.k8s_service_name
 
-    async def _caller(self, credential: str) -> int | None:
-        """The user an API key or a token names (not yet checked against any deployment)."""
+    async def _caller(self, credential: str) -> int:
+        """The user an API key or a live token names (not yet checked against any deployment).
+
+        An invalid or revoked credential is 401 whether or not the name exists: a revoked token
+        must not tell which model names its former owner has deployed."""
         if credential.startswith("ks_"):
-            return await api_keys.owner_of(self.sessionmaker, self.key_cache, credential)
-        claims = decode_access_token(credential, self.settings.jwt_key)
-        return claims.user_id if claims is not None else None
+            caller = await api_keys.owner_of(self.sessionmaker, self.key_cache, credential)
+        else:
+            claims = decode_access_token(credential, self.settings.jwt_key)
+            live = claims is not None and await self._token_key(claims.user_id) == claims.token_key
+            caller = claims.user_id if claims is not None and live else None
+        if caller is None:
+            raise Unauthorized("invalid, expired or revoked credential")
+        return caller
+
+    async def _token_key(self, user_id: int) -> str | None:
+        """A user's current token key (None: no such active user), trusted for TARGET_TTL."""
+        known = self._token_keys.get(user_id)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        async with self.sessionmaker() as session:
+            user = await session.get(User, user_id)
+        key = user.token_key if user is not None and user.is_active else None
+        if len(self._token_keys) > 10_000:  # bounded: forget everything rather than grow
+            self._token_keys.clear()
+        self._token_keys[user_id] = (key, time.monotonic() + TARGET_TTL)
+        return key
 
     async def _authorize(self, credential: str | None, target: Target) -> str:
         """The owner's JWT or one of the owner's API keys (which one: the caller's kind);

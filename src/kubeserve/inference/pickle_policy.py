@@ -110,8 +110,12 @@ DANGEROUS_NAMES = frozenset(
 
 
 # Modules of allowed packages that run what they are given under harmless names
-# (`numpy.testing._private.utils.runstring` is `exec`; `numpy.ctypeslib.load_library` dlopens).
-DANGEROUS_MODULES = frozenset({"testing", "_testing", "tests", "_private", "f2py", "distutils", "ctypeslib"})
+# (`numpy.testing._private.utils.runstring` is `exec`; `numpy.ctypeslib.load_library` dlopens;
+# `pandas.core.computation.expr.Expr(src)` evaluates `src`, attribute access and calls included,
+# in its constructor: `sys.modules.get('os').system(...)`).
+DANGEROUS_MODULES = frozenset(
+    {"testing", "_testing", "tests", "_private", "f2py", "distutils", "ctypeslib", "computation"}
+)
 
 
 # What a pickle may *call* from an allowed package, besides classes: the rebuild helpers of
@@ -160,9 +164,30 @@ def not_rebuilders(globals_: Iterable[str], extra_modules: Iterable[str] = ()) -
                 found = getattr(found, part)
         except (ImportError, AttributeError):
             continue  # loading fails on it anyway, with its own clear reason
-        if not _rebuilds(found, name.rsplit(".", 1)[-1]):
+        if not _rebuilds(found, name.rsplit(".", 1)[-1]) or not _ours(found) or _where(found) in LOADERS:
             bad.append(item)
     return bad
+
+
+# Named like a rebuild helper, yet a whole unpickler: joblib's loader runs a second, unchecked
+# unpickling of the file object it is given.
+LOADERS = frozenset({"joblib.numpy_pickle:_unpickle"})
+
+
+def _where(found: object) -> str:
+    return f"{getattr(found, '__module__', None)}:{getattr(found, '__qualname__', None)}"
+
+
+def _ours(found: object) -> bool:
+    """Defined in an allowed package (outside its dangerous modules), not only reachable
+    through one: a pickle names a class or helper by the module that defines it, so
+    `dateutil.zoneinfo:BytesIO` (io.BytesIO) or `scipy._lib._ccallback:PyCFuncPtr` (ctypes'
+    function pointer) is never an honest one's."""
+    origin = getattr(found, "__module__", None)
+    if not callable(found) or not isinstance(origin, str):
+        return True
+    parts = origin.split(".")  # `pandas.io.pytables:Term` is pandas.core.computation's
+    return parts[0] in ALLOWED_PACKAGES and not DANGEROUS_MODULES.intersection(parts)
 
 
 def _rebuilds(found: object, name: str) -> bool:

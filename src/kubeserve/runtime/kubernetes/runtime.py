@@ -26,16 +26,18 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx2
 from lightkube import ALL_NS, ApiError, AsyncClient, KubeConfig, operators
 from lightkube.codecs import from_dict
 from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.autoscaling_v2 import HorizontalPodAutoscaler
-from lightkube.resources.core_v1 import Pod, Secret, Service
+from lightkube.resources.core_v1 import Pod, PodLog, Secret, Service
 from lightkube.types import CascadeType
 
 from kubeserve.config import Settings
 from kubeserve.runtime.base import (
+    MAX_ANSWER_BYTES,
     STOPPED,
     BuildAnswer,
     BuildSpec,
@@ -58,6 +60,8 @@ ServiceMonitor = create_namespaced_resource(
 )
 Doc = dict[str, Any]
 SYNC_TIMEOUT = 10.0
+BUILD_LOG_BYTES = MAX_ANSWER_BYTES + (64 << 10)  # the answer and a few short lines before it
+REPLICA_LOG_BYTES = 1 << 20  # of each replica's log in GET .../logs (up to 5000 lines asked)
 BUILD_GRACE = timedelta(seconds=120)  # beyond the build timeout: scheduling, image pull, clean-up
 
 
@@ -214,9 +218,8 @@ class KubernetesRuntime:
             meta = pod["metadata"]
             if meta["labels"].get(objects.DEPLOYMENT_LABEL) != name:
                 continue
-            with contextlib.suppress(ApiError):
-                async for line in self.client.log(meta["name"], namespace=meta["namespace"], tail_lines=tail):
-                    lines.append(f"[{meta['name']}] {line.rstrip()}")
+            for line in await self._log(meta["name"], meta["namespace"], tail, REPLICA_LOG_BYTES):
+                lines.append(f"[{meta['name']}] {line.rstrip()}")
         return lines
 
     async def build(self, spec: BuildSpec) -> BuildAnswer:
@@ -281,13 +284,32 @@ class KubernetesRuntime:
         )
 
     async def _build_log(self, name: str, ns: str) -> list[str]:
-        """The last lines of the build's log: the answer is the last one (a real kubelet keeps
-        at most its containerLogMaxSize of log, 10 MiB by default; the answer is checked too)."""
-        lines: list[str] = []
-        with contextlib.suppress(ApiError):
-            async for line in self.client.log(name, namespace=ns, tail_lines=5, newlines=False):
-                lines.append(line)
-        return lines
+        """The last lines of the build's log: the answer is the last one."""
+        return await self._log(name, ns, 5, BUILD_LOG_BYTES)
+
+    async def _log(self, name: str, ns: str, tail: int, limit: int) -> list[str]:
+        """The last `tail` lines of a pod's log, at most `limit` bytes of them. Bounded here: a
+        tenant's code can print a line of gigabytes before the kubelet rotates its log, and
+        lightkube's `log()` reads a whole answer into memory and has no `limitBytes`, so the
+        request goes through lightkube's own request builder, streamed."""
+        http = self.client._client  # lightkube's GenericAsyncClient: prepare, send (streamed)
+        params = {"tailLines": tail, "limitBytes": limit}
+        request = http.build_adapter_request(
+            http.prepare_request("get", PodLog, name=name, namespace=ns, params=params)
+        )
+        data = bytearray()
+        with contextlib.suppress(httpx2.HTTPError):  # lightkube's HTTP client
+            response = await http.send(request, stream=True)
+            try:
+                if response.is_error:
+                    return []
+                async for chunk in response.aiter_raw():
+                    data += chunk[: limit - len(data)]
+                    if len(data) >= limit:
+                        break
+            finally:
+                await response.aclose()
+        return data.decode(errors="replace").splitlines()
 
     async def _delete_build(self, name: str, ns: str) -> None:
         for kind in (Pod, Secret):
