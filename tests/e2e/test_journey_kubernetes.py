@@ -176,7 +176,7 @@ def test_quota_refusal_and_a_crashing_model_say_why(
     # raised: the ResourceQuota changes at once (the deployment did not) and admission follows
     admin.call("PATCH", f"/admin/users/{owner_id}/quota", json={"cpu": "1"})
     [quota] = objects(stand_in, "ResourceQuota", ns)
-    assert quota["spec"]["hard"]["limits.cpu"] == "1" and quota["spec"]["hard"]["pods"] == "5"
+    assert quota["spec"]["hard"]["limits.cpu"] == "1" and quota["spec"]["hard"]["pods"] == "6"
     poll(lambda: len(objects(stand_in, "Pod", ns)) == 3, 60, "the third pod admitted")
     owner.call("DELETE", f"/deployments/{dep['id']}", 204)
     poll(lambda: objects(stand_in, "Pod", ns) == [], 30, "pods to go")

@@ -153,7 +153,7 @@ def test_the_tenant_namespace_enforces_restricted_and_the_quota_has_defaults() -
         "limits.cpu": "2",
         "requests.memory": "4Gi",
         "limits.memory": "4Gi",
-        "pods": "5",
+        "pods": "6",  # 5 replicas + one pod of headroom for a rollout's surge or a build
     }
     # Classic mistake: a quota on requests/limits refuses any container without them, init
     # containers included, unless a LimitRange gives defaults.
@@ -232,7 +232,7 @@ def test_shipped_code_and_the_owners_quota_reach_the_cluster() -> None:
         "limits.cpu": "8",
         "requests.memory": "16Gi",
         "limits.memory": "16Gi",
-        "pods": "12",
+        "pods": "13",
     }
 
 

@@ -130,13 +130,19 @@ def namespace(owner_id: int) -> Doc:
     }
 
 
+ROLLOUT_HEADROOM_PODS = 1
+"""Pods the ResourceQuota allows beyond the owner's `pods` (which the API holds replicas to):
+a rolling update's surge pod (maxUnavailable 0) or a build's pod. Without it an owner at exactly
+their quota could neither roll out nor build: the cluster would refuse the extra pod."""
+
+
 def resource_quota(ns: str, quota: Quota) -> Doc:
     hard = {
         "requests.cpu": quota.cpu,
         "limits.cpu": quota.cpu,
         "requests.memory": quota.memory,
         "limits.memory": quota.memory,
-        "pods": str(quota.pods),
+        "pods": str(quota.pods + ROLLOUT_HEADROOM_PODS),
     }
     return {
         "apiVersion": "v1",
