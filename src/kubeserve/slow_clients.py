@@ -8,9 +8,11 @@ thousand of them and the control plane accepts nobody.
   between two pieces (unless the server itself stopped reading: back-pressure); otherwise the
   connection is closed;
 - one client address holds at most `per_address` connections whose request is still
-  arriving (head or body); a new one closes that address's oldest (so a real client behind
-  the same address still gets in: its request arrives in milliseconds, the attacker's never
-  does).
+  arriving (head or body); a new one closes another of that address's: the oldest still
+  sending its head, else the body that moved least recently. So a real client behind the same
+  address still gets in (its head arrives in milliseconds, the attacker's never does), and an
+  honest upload that keeps sending outlives slow heads and stalled bodies from its address (a
+  NAT, or an Ingress that streams big uploads).
 In production the chart's Ingress sits in front with its own header and body timeouts (and
 buffers bodies, so requests reach the control plane whole).
 """
@@ -35,8 +37,10 @@ class _Pending:
         waiting = self.by_address.setdefault(protocol.address, OrderedDict())
         waiting[id(protocol)] = protocol
         while len(waiting) > per_address:
-            _, oldest = waiting.popitem(last=False)
-            oldest.close_slow()
+            others = [p for p in waiting.values() if p is not protocol]
+            heads = [p for p in others if not p.in_body]  # oldest first
+            victim = heads[0] if heads else min(others, key=lambda p: p.moved_at)
+            victim.close_slow()  # (leaves `waiting` through `discard`)
 
     def discard(self, protocol: GuardedProtocol) -> None:
         waiting = self.by_address.get(protocol.address)
@@ -50,6 +54,8 @@ class GuardedProtocol(HttpToolsProtocol):
     pending: _Pending
     _deadline: asyncio.TimerHandle | None = None
     _arriving = False  # counted in `pending` until the whole request has arrived
+    in_body = False  # the head has arrived; the body is arriving
+    moved_at = 0.0  # loop time of the body's latest piece
     address: str = ""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -59,13 +65,16 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self.in_body = False
         self._await_head()  # the next request on a kept-alive connection
 
     def on_headers_complete(self) -> None:
+        self.in_body, self.moved_at = True, self.loop.time()
         self._rearm(self._body_stalled)  # the body's first piece: within the same bound
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
+        self.moved_at = self.loop.time()
         self._rearm(self._body_stalled)
         super().on_body(body)
 
