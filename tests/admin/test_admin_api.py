@@ -4,49 +4,29 @@ bounds the owner's deployments (403 naming the quota)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from kubeserve.admin.operator import set_role
-from kubeserve.app import create_app
 from kubeserve.config import Settings
 from kubeserve.errors import NotFound, Unprocessable
 from kubeserve.runtime.base import Quota
 from kubeserve.runtime.fake import FakeRuntime
 from tests.deployments.test_api import ready_version
-from tests.fixtures.app import Headers, register_and_login
+from tests.fixtures.app import make_admin, register_and_login
 from tests.registry.helpers import create_model
 
 DEFAULT = {"cpu": "2", "memory": "4Gi", "pods": 5}
 UNSET = {"cpu": None, "memory": None, "pods": None}
 
 
-@pytest.fixture
-async def fake() -> FakeRuntime:
-    return FakeRuntime()
-
-
-@pytest.fixture
-async def http(settings: Settings, fake: FakeRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, runtime=fake)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
-
-
-async def _admin(http: httpx.AsyncClient, settings: Settings, email: str = "boss@example.com") -> Headers:
-    headers = await register_and_login(http, email)
-    assert await set_role(settings, email.upper(), "admin") == f"{email} is now an admin"
-    return headers
-
-
-async def test_only_admins_and_the_operator_makes_them(http: httpx.AsyncClient, settings: Settings) -> None:
-    user = await register_and_login(http, "ada@example.com")
-    me = (await http.get("/api/v1/me", headers=user)).json()
+async def test_only_admins_and_the_operator_makes_them(
+    fake_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    user = await register_and_login(fake_client, "ada@example.com")
+    me = (await fake_client.get("/api/v1/me", headers=user)).json()
     assert me["role"] == "user" and me["quota"] == DEFAULT
     for method, path in [
         ("GET", "/api/v1/admin/users"),
@@ -54,28 +34,28 @@ async def test_only_admins_and_the_operator_makes_them(http: httpx.AsyncClient, 
         ("PATCH", f"/api/v1/admin/users/{me['id']}/quota"),
         ("DELETE", f"/api/v1/admin/users/{me['id']}/quota"),
     ]:
-        refused = await http.request(method, path, headers=user, json={"pods": 50})
+        refused = await fake_client.request(method, path, headers=user, json={"pods": 50})
         assert refused.status_code == 403 and "kubeserve admin grant" in refused.json()["detail"], path
-        assert (await http.request(method, path)).status_code == 401
-    assert (await http.get("/api/v1/me", headers=user)).json()["quota"] == DEFAULT  # nothing written
+        assert (await fake_client.request(method, path)).status_code == 401
+    assert (await fake_client.get("/api/v1/me", headers=user)).json()["quota"] == DEFAULT  # nothing written
 
-    admin = await _admin(http, settings)
-    assert (await http.get("/api/v1/me", headers=admin)).json()["role"] == "admin"
-    listed = (await http.get("/api/v1/admin/users", headers=admin)).json()
+    admin = await make_admin(fake_client, settings)
+    assert (await fake_client.get("/api/v1/me", headers=admin)).json()["role"] == "admin"
+    listed = (await fake_client.get("/api/v1/admin/users", headers=admin)).json()
     assert [(u["email"], u["role"]) for u in listed] == [
         ("ada@example.com", "user"),
         ("boss@example.com", "admin"),
     ]
     assert listed[0]["quota"] == DEFAULT and listed[0]["custom_quota"] == UNSET
     assert listed[0]["usage"] == {"deployments": 0, "replicas": 0}
-    assert (await http.get("/api/v1/admin/users/999999", headers=admin)).status_code == 404
+    assert (await fake_client.get("/api/v1/admin/users/999999", headers=admin)).status_code == 404
     assert (
-        await http.patch("/api/v1/admin/users/999999/quota", headers=admin, json={"pods": 1})
+        await fake_client.patch("/api/v1/admin/users/999999/quota", headers=admin, json={"pods": 1})
     ).status_code == 404
 
     # revoked: refused at once (the role is read on every request)
     assert await set_role(settings, "boss@example.com", "user") == "boss@example.com is no longer an admin"
-    assert (await http.get("/api/v1/admin/users", headers=admin)).status_code == 403
+    assert (await fake_client.get("/api/v1/admin/users", headers=admin)).status_code == 403
     with pytest.raises(NotFound, match="register first"):
         await set_role(settings, "nobody@example.com", "admin")
     with pytest.raises(Unprocessable):
@@ -99,77 +79,79 @@ BAD = [
 
 
 async def test_bad_quotas_are_422_and_change_nothing(
-    http: httpx.AsyncClient, settings: Settings, fake: FakeRuntime
+    fake_client: httpx.AsyncClient, settings: Settings, fake_runtime: FakeRuntime
 ) -> None:
-    admin = await _admin(http, settings)
-    me = (await http.get("/api/v1/me", headers=admin)).json()
+    admin = await make_admin(fake_client, settings)
+    me = (await fake_client.get("/api/v1/me", headers=admin)).json()
     for body, why in BAD:
-        answer = await http.patch(f"/api/v1/admin/users/{me['id']}/quota", headers=admin, json=body)
+        answer = await fake_client.patch(f"/api/v1/admin/users/{me['id']}/quota", headers=admin, json=body)
         assert answer.status_code == 422 and why in str(answer.json()["detail"]), (body, answer.text)
-    assert (await http.get("/api/v1/me", headers=admin)).json()["quota"] == DEFAULT
-    assert fake.quotas == {}
+    assert (await fake_client.get("/api/v1/me", headers=admin)).json()["quota"] == DEFAULT
+    assert fake_runtime.quotas == {}
 
 
 async def test_a_quota_reaches_the_runtime_and_bounds_the_owners_replicas(
-    http: httpx.AsyncClient, settings: Settings, fake: FakeRuntime, iris_model: Path
+    fake_client: httpx.AsyncClient, settings: Settings, fake_runtime: FakeRuntime, iris_model: Path
 ) -> None:
-    admin = await _admin(http, settings)
-    owner = await register_and_login(http, "ada@example.com")
-    owner_id = (await http.get("/api/v1/me", headers=owner)).json()["id"]
-    model = await create_model(http, owner, "iris")  # type: ignore[arg-type]
-    version = await ready_version(http, owner, model["id"], "v1", iris_model)  # type: ignore[arg-type]
+    admin = await make_admin(fake_client, settings)
+    owner = await register_and_login(fake_client, "ada@example.com")
+    owner_id = (await fake_client.get("/api/v1/me", headers=owner)).json()["id"]
+    model = await create_model(fake_client, owner, "iris")  # type: ignore[arg-type]
+    version = await ready_version(fake_client, owner, model["id"], "v1", iris_model)  # type: ignore[arg-type]
 
     quota_url = f"/api/v1/admin/users/{owner_id}/quota"
-    set_ = await http.patch(quota_url, headers=admin, json={"cpu": "1.5", "memory": "8Gi", "pods": 3})
+    set_ = await fake_client.patch(quota_url, headers=admin, json={"cpu": "1.5", "memory": "8Gi", "pods": 3})
     assert set_.status_code == 200, set_.text
     assert set_.json()["quota"] == {"cpu": "1.5", "memory": "8Gi", "pods": 3}
-    assert fake.quotas[owner_id] == Quota("1.5", "8Gi", 3)  # applied at once, no deployment changed
-    assert (await http.get("/api/v1/me", headers=owner)).json()["quota"]["pods"] == 3
+    assert fake_runtime.quotas[owner_id] == Quota("1.5", "8Gi", 3)  # applied at once, no deployment changed
+    assert (await fake_client.get("/api/v1/me", headers=owner)).json()["quota"]["pods"] == 3
 
     async def deploy(body: dict) -> httpx.Response:
-        return await http.post(
+        return await fake_client.post(
             "/api/v1/deployments", headers=owner, json={"version_id": version["id"], **body}
         )
 
     first = await deploy({"replicas": 2})
-    assert first.status_code == 201 and fake.applied[-1].quota == Quota("1.5", "8Gi", 3)
+    assert first.status_code == 201 and fake_runtime.applied[-1].quota == Quota("1.5", "8Gi", 3)
     refused = await deploy({"autoscaling": {"min": 1, "max": 2}})  # 2 + 2 > 3
     assert refused.status_code == 403, refused.text
     assert "exceeded quota: pods" in refused.json()["detail"] and "quota is 3" in refused.json()["detail"]
-    assert len((await http.get("/api/v1/deployments", headers=owner)).json()) == 1  # nothing half-written
+    assert (
+        len((await fake_client.get("/api/v1/deployments", headers=owner)).json()) == 1
+    )  # nothing half-written
     dep_url = f"/api/v1/deployments/{first.json()['id']}"
-    assert (await http.patch(dep_url, headers=owner, json={"replicas": 4})).status_code == 403
-    assert (await http.get(dep_url, headers=owner)).json()["replicas"] == 2
+    assert (await fake_client.patch(dep_url, headers=owner, json={"replicas": 4})).status_code == 403
+    assert (await fake_client.get(dep_url, headers=owner)).json()["replicas"] == 2
     assert (await deploy({"replicas": 1})).status_code == 201  # 2 + 1 = 3
 
     # lowered below what runs: nothing more starts, scaling down and other changes still work
-    lowered = await http.patch(quota_url, headers=admin, json={"pods": 1, "cpu": None})
+    lowered = await fake_client.patch(quota_url, headers=admin, json={"pods": 1, "cpu": None})
     assert lowered.json()["quota"] == {"cpu": "2", "memory": "8Gi", "pods": 1}
     assert lowered.json()["custom_quota"] == {"cpu": None, "memory": "8Gi", "pods": 1}
     assert lowered.json()["usage"] == {"deployments": 2, "replicas": 3}
-    assert (await http.patch(dep_url, headers=owner, json={"public": True})).status_code == 200
-    assert (await http.patch(dep_url, headers=owner, json={"replicas": 1})).status_code == 200
+    assert (await fake_client.patch(dep_url, headers=owner, json={"public": True})).status_code == 200
+    assert (await fake_client.patch(dep_url, headers=owner, json={"replicas": 1})).status_code == 200
     assert (await deploy({"replicas": 1})).status_code == 403
 
-    reset = await http.delete(quota_url, headers=admin)
+    reset = await fake_client.delete(quota_url, headers=admin)
     assert reset.status_code == 200 and reset.json()["quota"] == DEFAULT
     assert reset.json()["custom_quota"] == UNSET
-    assert fake.quotas[owner_id] == Quota(**DEFAULT)  # type: ignore[arg-type]
+    assert fake_runtime.quotas[owner_id] == Quota(**DEFAULT)  # type: ignore[arg-type]
     assert (await deploy({"replicas": 3})).status_code == 201  # 1 + 1 + 3 = 5
 
 
 async def test_two_deploys_at_once_cannot_both_pass_the_quota(
-    http: httpx.AsyncClient, iris_model: Path
+    fake_client: httpx.AsyncClient, iris_model: Path
 ) -> None:
     """Each alone fits (3 of 5 pods), both do not: exactly one is refused, on both databases."""
     import asyncio
 
-    owner = await register_and_login(http, "ada@example.com")
-    model = await create_model(http, owner, "iris")  # type: ignore[arg-type]
-    version = await ready_version(http, owner, model["id"], "v1", iris_model)  # type: ignore[arg-type]
+    owner = await register_and_login(fake_client, "ada@example.com")
+    model = await create_model(fake_client, owner, "iris")  # type: ignore[arg-type]
+    version = await ready_version(fake_client, owner, model["id"], "v1", iris_model)  # type: ignore[arg-type]
     body = {"version_id": version["id"], "replicas": 3}
     answers = await asyncio.gather(
-        *(http.post("/api/v1/deployments", headers=owner, json=body) for _ in range(2))
+        *(fake_client.post("/api/v1/deployments", headers=owner, json=body) for _ in range(2))
     )
     assert sorted(a.status_code for a in answers) == [201, 403], [a.text for a in answers]
-    assert len((await http.get("/api/v1/deployments", headers=owner)).json()) == 1
+    assert len((await fake_client.get("/api/v1/deployments", headers=owner)).json()) == 1

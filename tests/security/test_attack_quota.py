@@ -4,37 +4,11 @@ pods quota together: tests/admin/test_admin_api.py.)"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 
-from kubeserve.admin.operator import set_role
-from kubeserve.app import create_app
 from kubeserve.config import Settings
 from kubeserve.runtime.fake import FakeRuntime
-from tests.fixtures.app import Headers, register_and_login
-
-
-@pytest.fixture
-async def fake() -> FakeRuntime:
-    return FakeRuntime()
-
-
-@pytest.fixture
-async def http(settings: Settings, fake: FakeRuntime) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, runtime=fake)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
-
-
-async def _admin(http: httpx.AsyncClient, settings: Settings) -> Headers:
-    headers = await register_and_login(http, "boss@example.com")
-    await set_role(settings, "boss@example.com", "admin")
-    return headers
-
+from tests.fixtures.app import make_admin
 
 # Python's \d and int() take any Unicode digit, and `$` matches before a final newline:
 # each of these passed the check, was stored, and reached the tenant's ResourceQuota, which
@@ -63,13 +37,13 @@ NOT_KUBERNETES_QUANTITIES = [
 
 
 async def test_quantities_kubernetes_would_refuse_are_422(
-    http: httpx.AsyncClient, settings: Settings, fake: FakeRuntime
+    fake_client: httpx.AsyncClient, settings: Settings, fake_runtime: FakeRuntime
 ) -> None:
-    admin = await _admin(http, settings)
-    me = (await http.get("/api/v1/me", headers=admin)).json()
+    admin = await make_admin(fake_client, settings)
+    me = (await fake_client.get("/api/v1/me", headers=admin)).json()
     for body in NOT_KUBERNETES_QUANTITIES:
-        answer = await http.patch(f"/api/v1/admin/users/{me['id']}/quota", headers=admin, json=body)
+        answer = await fake_client.patch(f"/api/v1/admin/users/{me['id']}/quota", headers=admin, json=body)
         assert answer.status_code == 422, (body, answer.text)
-    assert fake.quotas == {}
+    assert fake_runtime.quotas == {}
     default = {"cpu": "2", "memory": "4Gi", "pods": 5}
-    assert (await http.get("/api/v1/me", headers=admin)).json()["quota"] == default
+    assert (await fake_client.get("/api/v1/me", headers=admin)).json()["quota"] == default
