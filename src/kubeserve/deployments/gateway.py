@@ -40,7 +40,6 @@ class BadGateway(KubeServeError):
 @dataclass(frozen=True)
 class Target:
     owner_id: int
-    owner_token_key: str  # an owner's token must carry it (a token dies with its user)
     public: bool
     expires: float
     parked: bool = False  # replicas: 0 without autoscaling: 503 until scaled up
@@ -111,9 +110,7 @@ class Gateway:
         self._targets.pop(name, None)
 
     def forget_owner(self, user_id: int) -> None:
-        """Drop the cached targets of a user's deployments (their token key changed)."""
-        for name in [n for n, t in self._targets.items() if t.owner_id == user_id]:
-            self._targets.pop(name, None)
+        """Drop a user's cached token key (it changed: their tokens are revoked)."""
         self._token_keys.pop(user_id, None)
 
     async def admit(self, call: Call) -> Admission:
@@ -217,7 +214,6 @@ class Gateway:
         auto = deployment.autoscaling
         target = Target(
             owner.id,
-            owner.token_key,
             deployment.public,
             time.monotonic() + TARGET_TTL,
             parked=auto is None and deployment.replicas == 0,
@@ -244,7 +240,7 @@ class Gateway:
         return deployment.k8s_service_name
 
     async def _caller(self, credential: str) -> int:
-        """The user an API key or a live token names (not yet checked against any deployment).
+        """The user an API key or a live token names: the one credential check of every gateway path.
 
         An invalid or revoked credential is 401 whether or not the name exists: a revoked token
         must not tell which model names its former owner has deployed."""
@@ -272,23 +268,13 @@ class Gateway:
         return key
 
     async def _authorize(self, credential: str | None, target: Target) -> str:
-        """The owner's JWT or one of the owner's API keys (which one: the caller's kind);
-        anyone else sees a 404."""
+        """The owner's live token or one of the owner's API keys (which one: the caller's
+        kind); a dead credential is 401, anyone else's a 404."""
         if not credential:
             raise Unauthorized("send a bearer token or an API key (X-API-Key)")
-        kind = "api_key" if credential.startswith("ks_") else "owner"
-        if kind == "api_key":
-            caller = await api_keys.owner_of(self.sessionmaker, self.key_cache, credential)
-        else:
-            claims = decode_access_token(credential, self.settings.jwt_key)
-            caller = claims.user_id if claims is not None else None
-            if caller == target.owner_id and claims and claims.token_key != target.owner_token_key:
-                caller = None  # the owner's id, but not the owner's token (revoked, or a recycled id)
-        if caller is None:
-            raise Unauthorized("invalid, expired or revoked credential")
-        if caller != target.owner_id:
+        if await self._caller(credential) != target.owner_id:
             raise NotFound("deployment not found")
-        return kind
+        return "api_key" if credential.startswith("ks_") else "owner"
 
 
 def _upstream_path(path: str) -> str:
