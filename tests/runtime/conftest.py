@@ -35,6 +35,17 @@ def runtime_settings(data_dir: Path, **overrides: object) -> Settings:
     return Settings(**values, _env_file=None)  # type: ignore[arg-type,call-arg]
 
 
+def stand_in_runtime(
+    cluster: object, store: S3Store, data_dir: Path, **overrides: object
+) -> KubernetesRuntime:
+    """A Kubernetes runtime on the stand-in `cluster` (a StandInCluster), with the model-server
+    image its kubelet knows unless `overrides` name another."""
+    overrides.setdefault("kubernetes_image", MODEL_IMAGE)
+    kubeconfig = cluster.kubeconfig  # type: ignore[attr-defined]
+    settings = runtime_settings(data_dir, runtime="kubernetes", kubeconfig=kubeconfig, **overrides)
+    return KubernetesRuntime(settings, store)
+
+
 @pytest.fixture(scope="session")
 async def runtime(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LocalRuntime]:
     local = LocalRuntime(runtime_settings(tmp_path_factory.mktemp("runtime")))

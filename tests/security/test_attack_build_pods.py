@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 
 from kubeserve.runtime.base import MAX_ANSWER_BYTES
-from kubeserve.runtime.kubernetes import KubernetesRuntime, objects
+from kubeserve.runtime.kubernetes import objects
 from kubeserve.runtime.kubernetes.runtime import REPLICA_LOG_BYTES
 from kubeserve.storage.s3 import S3Store
 from tests.fixtures.kube_apiserver import StandInCluster
 from tests.fixtures.kube_apiserver.controllers import K
 from tests.fixtures.kubernetes import MODEL_IMAGE
-from tests.runtime.conftest import runtime_settings
+from tests.runtime.conftest import stand_in_runtime
+from tests.runtime.helpers import wait_until
 from tests.runtime.kubernetes.test_runtime import build_objects, put_version
 
 pytestmark = pytest.mark.slow
@@ -40,10 +41,7 @@ async def test_a_build_printing_a_line_of_gigabytes_is_read_only_up_to_a_bound(
     hostile = tmp_path / "huge.pkl"
     hostile.write_bytes(pickle.dumps(_PrintsOneHugeLine()))
     spec = await put_version(s3_store, "models/1/huge/v1", hostile, tmp_path)
-    settings = runtime_settings(
-        tmp_path, runtime="kubernetes", kubeconfig=stand_in.kubeconfig, kubernetes_image=MODEL_IMAGE
-    )
-    kube = KubernetesRuntime(settings, s3_store)
+    kube = stand_in_runtime(stand_in, s3_store, tmp_path)
     read: list[int] = []
     real_read = kube._build_log
 
@@ -84,14 +82,18 @@ async def test_a_replica_printing_a_line_of_gigabytes_is_read_only_up_to_a_bound
         },
     }
     stand_in.call(lambda: stand_in.api.create(K["Pod"], "user-1", pod))
-    settings = runtime_settings(tmp_path, runtime="kubernetes", kubeconfig=stand_in.kubeconfig)
-    kube = KubernetesRuntime(settings, s3_store)
+    kube = stand_in_runtime(stand_in, s3_store, tmp_path)
     try:
         deadline = time.monotonic() + 60
         while sum(len(line) for line in await kube.logs("noisy", 5000)) < 1 << 20:
             assert time.monotonic() < deadline, "the pod never printed"
             await asyncio.sleep(0.2)
-        await asyncio.sleep(1)  # it goes on printing to 48 MiB: the read stays bounded
+        [container] = stand_in.call(lambda: list(stand_in.kubelet.containers.values()))
+
+        async def printed_all() -> bool:  # it goes on printing to 48 MiB: the read stays bounded
+            return container.log.exists() and container.log.stat().st_size >= HUGE
+
+        await wait_until(printed_all, "the whole line in the pod's log", 60)
         lines = await kube.logs("noisy", 5000)
         assert lines[0].startswith("[noisy-0] yyy")
         assert sum(len(line) for line in lines) <= REPLICA_LOG_BYTES + 100

@@ -13,14 +13,13 @@ import pytest
 from lightkube import AsyncClient, KubeConfig
 
 from kubeserve.runtime.base import BuildSpec, Phase, Quota
-from kubeserve.runtime.kubernetes import KubernetesRuntime, objects
+from kubeserve.runtime.kubernetes import objects
 from kubeserve.runtime.kubernetes.lease import LeaderElection
 from kubeserve.storage.s3 import S3Store
 from tests.fixtures.control_plane import poll
 from tests.fixtures.kube_apiserver import StandInCluster
 from tests.fixtures.kube_apiserver.controllers import K
-from tests.fixtures.kubernetes import MODEL_IMAGE
-from tests.runtime.conftest import runtime_settings
+from tests.runtime.conftest import runtime_settings, stand_in_runtime
 from tests.runtime.helpers import make_spec, wait_status, wait_until
 
 pytestmark = pytest.mark.slow
@@ -30,10 +29,7 @@ async def test_an_image_the_registry_lacks_fails_with_the_pull_error(
     stand_in: StandInCluster, s3_store: S3Store, iris_model: Path, tmp_path: Path
 ) -> None:
     await s3_store.put_file("m/model.joblib", iris_model)
-    settings = runtime_settings(
-        tmp_path, runtime="kubernetes", kubeconfig=stand_in.kubeconfig, kubernetes_image="nope:1"
-    )
-    kube = KubernetesRuntime(settings, s3_store)
+    kube = stand_in_runtime(stand_in, s3_store, tmp_path, kubernetes_image="nope:1")
     try:
         uri = s3_store.uri("m/model.joblib")
         await kube.apply(replace(make_spec("pull", iris_model), artifact_uri=uri, requirements_uri=uri))
@@ -94,16 +90,13 @@ async def put_version(store: S3Store, prefix: str, model: Path, tmp_path: Path) 
 async def test_a_build_is_a_pod_in_the_tenants_namespace_and_leaves_nothing_behind(
     stand_in: StandInCluster, s3_store: S3Store, iris_model: Path, tmp_path: Path
 ) -> None:
-    settings = runtime_settings(
-        tmp_path, runtime="kubernetes", kubeconfig=stand_in.kubeconfig, kubernetes_image=MODEL_IMAGE
-    )
     spec = await put_version(s3_store, "models/1/iris/v5", iris_model, tmp_path)
-    kube = KubernetesRuntime(settings, s3_store)
+    kube = stand_in_runtime(stand_in, s3_store, tmp_path)
     try:
         # leftovers of a control plane that died mid-build: this version's, and an old one's
         stand_in.call(lambda: stand_in.api.create(K["Namespace"], None, objects.namespace(1)))
         dead = objects.BuildUrls("http://127.0.0.1:9/m.pkl", "http://127.0.0.1:9/r.txt")
-        for doc in objects.build_objects(spec, objects.build_name(spec, "dead01"), settings, dead):
+        for doc in objects.build_objects(spec, objects.build_name(spec, "dead01"), kube.settings, dead):
             stand_in.call(lambda doc=doc: stand_in.api.create(K[doc["kind"]], "user-1", doc))
         old = objects.build_secret(replace(spec, version_id=4), "build-4-old", dead)
         old["metadata"]["creationTimestamp"] = "2020-01-01T00:00:00Z"
@@ -140,11 +133,8 @@ class _Sleeps:
 async def test_a_full_quota_and_the_deadline_fail_the_build_with_their_reasons(
     stand_in: StandInCluster, s3_store: S3Store, iris_model: Path, tmp_path: Path
 ) -> None:
-    settings = runtime_settings(
-        tmp_path, runtime="kubernetes", kubeconfig=stand_in.kubeconfig, kubernetes_image=MODEL_IMAGE
-    )
     spec = await put_version(s3_store, "models/1/iris/v5", iris_model, tmp_path)
-    kube = KubernetesRuntime(settings, s3_store)
+    kube = stand_in_runtime(stand_in, s3_store, tmp_path)
     try:
         refused = await kube.build(replace(spec, quota=Quota(memory="1Gi")))  # a build asks for 2048 MiB
         assert (
@@ -162,14 +152,7 @@ async def test_a_full_quota_and_the_deadline_fail_the_build_with_their_reasons(
     sleepy = tmp_path / "sleepy.pkl"
     sleepy.write_bytes(pickle.dumps(_Sleeps()))
     slow = replace(await put_version(s3_store, "models/2/s/v1", sleepy, tmp_path), owner_id=2)
-    short = runtime_settings(
-        tmp_path,
-        runtime="kubernetes",
-        kubeconfig=stand_in.kubeconfig,
-        kubernetes_image=MODEL_IMAGE,
-        build_timeout_seconds=3,
-    )
-    kube = KubernetesRuntime(short, s3_store)
+    kube = stand_in_runtime(stand_in, s3_store, tmp_path, build_timeout_seconds=3)
     try:
         late = await kube.build(replace(slow, allow_unsafe_pickle=True))
         assert not late.ok and late.error == "build timed out after 3 s"
@@ -184,10 +167,7 @@ async def test_an_admins_quota_change_reaches_the_resource_quota_and_admission(
     """The quota travels with the spec; `apply_quota` changes it without any deployment change,
     and the API server's admission follows it (pods of an unknown image: created, never run)."""
     await s3_store.put_file("q/model.joblib", iris_model)
-    settings = runtime_settings(
-        tmp_path, runtime="kubernetes", kubeconfig=stand_in.kubeconfig, kubernetes_image="nope:1"
-    )
-    kube = KubernetesRuntime(settings, s3_store)
+    kube = stand_in_runtime(stand_in, s3_store, tmp_path, kubernetes_image="nope:1")
 
     def cluster(kind: str) -> list[dict]:
         return stand_in.call(lambda: stand_in.store.list(K[kind], "user-1"))
